@@ -1,0 +1,5 @@
+"""Allow `python -m vaultkeeper`."""
+
+from vaultkeeper.cli import main
+
+main()

@@ -1,0 +1,112 @@
+"""The command line: a thin shell that turns arguments into calls and errors into exit codes.
+
+Exit codes: 0 success, 1 a check found something (`doctor` problems), 2 usage
+errors and failures, always as one line on stderr (a traceback only with --debug).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from vaultkeeper import __version__
+from vaultkeeper.errors import VaultkeeperError
+
+VAULT_ARGUMENT = click.argument("vault", required=False, type=click.Path(file_okay=False))
+TODAY_OPTION = click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    help="Compute as if today were this date (default: $VAULTKEEPER_TODAY, else the local date).",
+)
+
+
+class _Group(click.Group):
+    """Maps vaultkeeper's errors to exit code 2 with one clear line."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except VaultkeeperError as error:
+            raise _fail(str(error)) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:  # noqa: BLE001 - last resort: no tracebacks for users
+            if (ctx.obj or {}).get("debug"):
+                raise
+            raise _fail(f"internal error: {type(error).__name__}: {error} (run with --debug for details)") from None
+
+
+def _fail(message: str) -> click.ClickException:
+    error = click.ClickException(message)
+    error.exit_code = 2
+    return error
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="vaultkeeper")
+@click.option("--debug", is_flag=True, help="Show a full traceback when something fails.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """A personal relationship manager that lives in your Markdown vault.
+
+    \b
+    Example:
+        vaultkeeper status ~/Notes
+    """
+    ctx.obj = {"debug": debug}
+
+
+@cli.command()
+@VAULT_ARGUMENT
+@TODAY_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the machine-readable state (see the README).")
+def status(vault: str | None, today: str | None, as_json: bool) -> None:
+    """Show who is due, the focus list, who you owe, fading contacts and problems.
+
+    \b
+    Examples:
+        vaultkeeper status
+        vaultkeeper status ~/Notes --today 2026-11-25 --json
+    """
+    from vaultkeeper.report import dumps
+    from vaultkeeper.scan import find_vault
+    from vaultkeeper.terminal import ansi, plain, render_status
+    from vaultkeeper.vault import load_vault, resolve_today
+
+    day = resolve_today(today)
+    report = load_vault(find_vault(vault)).report(day)
+    if as_json:
+        click.echo(dumps(report), nl=False)
+        return
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    click.echo(render_status(report, ansi if colour else plain), nl=False, color=colour)
+
+
+@cli.command()
+@VAULT_ARGUMENT
+def doctor(vault: str | None) -> None:
+    """List every problem in the vault as path:line: message; exit 1 if there are any.
+
+    \b
+    Example:
+        vaultkeeper doctor ~/Notes
+    """
+    from vaultkeeper.model import sort_problems
+    from vaultkeeper.scan import find_vault
+    from vaultkeeper.vault import load_vault
+
+    loaded = load_vault(find_vault(vault))
+    problems = sort_problems(loaded.problems)
+    for problem in problems:
+        click.echo(problem.as_text())
+    if problems:
+        click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {len(loaded.notes)} notes", err=True)
+        sys.exit(1)
+    click.echo(f"no problems in {len(loaded.notes)} notes ({len(loaded.people)} people)")
+
+
+def main() -> None:
+    cli(prog_name="vaultkeeper")

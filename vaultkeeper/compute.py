@@ -1,0 +1,146 @@
+"""The relationship state of every person on a given day: pure functions of values."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from vaultkeeper.cadence import Cadence
+from vaultkeeper.config import Config
+from vaultkeeper.model import (
+    Focus,
+    Person,
+    PersonFields,
+    PersonState,
+    Problem,
+    Report,
+    sort_problems,
+)
+
+GROWING = ("new", "growing")
+
+
+def cadence_of(person: Person, config: Config) -> Cadence | None:
+    """The person's own cadence wins (even a bad one, which means none), else the stage's."""
+    fields = person.fields
+    if fields.cadence_set:
+        return fields.cadence
+    if fields.stage is None:
+        return None
+    return config.stage_cadence.get(fields.stage)
+
+
+def due_date(
+    person: Person, cadence: Cadence | None, last: date | None, plans: list[date], today: date
+) -> tuple[date | None, str | None]:
+    """next_due and the rule that set it (SPEC 4), snooze applied last."""
+    fields = person.fields
+    due: date | None = None
+    reason: str | None = None
+    if fields.stage == "dormant":
+        return None, None
+    if plans:
+        due, reason = min(plans), "plan"
+    elif fields.next is not None and (last is None or fields.next > last):
+        due, reason = fields.next, "next"
+    elif last is not None and cadence is not None:
+        due, reason = cadence.after(last), "cadence"
+    elif cadence is not None:
+        due, reason = (cadence.after(fields.met), "met") if fields.met else (today, "new")
+    if due is not None and fields.snooze is not None and due < fields.snooze:
+        due, reason = fields.snooze, "snooze"
+    return due, reason
+
+
+def person_state(person: Person, config: Config, today: date) -> PersonState:
+    """Everything SPEC 4 computes for one person except focus membership."""
+    fields = person.fields
+    past = [i for i in person.interactions if i.date <= today]
+    plans = tuple(i for i in person.interactions if i.date > today)
+    last = max((i.date for i in past), default=None)
+    cadence = cadence_of(person, config)
+    due, reason = due_date(person, cadence, last, [p.date for p in plans], today)
+    gave = sum(len(i.gave) for i in past)
+    got = sum(len(i.got) for i in past)
+    days = (due - today).days if due is not None else None
+    birthday = fields.birthday.next_after(today) if fields.birthday else None
+
+    flags = []
+    if days is not None:
+        if days < 0:
+            flags.append("overdue")
+        elif days == 0:
+            flags.append("due-today")
+        elif days <= 7:
+            flags.append("due-soon")
+        if cadence is not None and due is not None and today >= cadence.after(due):
+            flags.append("at-risk")
+    if not past:
+        flags.append("never-contacted")
+    first = min([d for d in (fields.met, past[0].date if past else None) if d is not None], default=None)
+    if (
+        fields.stage in (*GROWING, None)
+        and len(past) <= 1
+        and not plans
+        and first is not None
+        and config.fading_after.after(first) <= today
+    ):
+        flags.append("fading")
+    if got > gave:
+        flags.append("owes")
+    if fields.stage in GROWING and gave >= 1 and got >= 1 and len(past) >= config.graduate_after:
+        flags.append("ready-to-graduate")
+    if birthday is not None and (birthday - today).days <= 13:
+        flags.append("birthday-soon")
+
+    return PersonState(
+        person=person,
+        cadence=cadence,
+        interactions=len(past),
+        last_contact=last,
+        next_due=due,
+        due_reason=reason,
+        days_until_due=days,
+        gave=gave,
+        got=got,
+        plans=plans,
+        flags=tuple(sorted(flags)),
+        next_birthday=birthday,
+    )
+
+
+def is_member(fields: PersonFields) -> bool:
+    """On the focus list: stage new or growing, or `focus: true`; never `focus: false`."""
+    return fields.focus is not False and (fields.stage in GROWING or fields.focus is True)
+
+
+def _by_due_then_name(state: PersonState) -> tuple[bool, date, str, str]:
+    due = state.next_due
+    return (due is None, due or date.min, state.name.casefold(), state.person.path)
+
+
+def focus_list(states: list[PersonState], limit: int) -> Focus:
+    """Members ordered by next_due then name, and targets for the open slots."""
+    members = sorted((s for s in states if is_member(s.person.fields)), key=_by_due_then_name)
+    slots = max(0, limit - len(members))
+    targets = sorted(
+        (s for s in states if s.person.fields.stage == "target" and not is_member(s.person.fields)),
+        key=lambda s: (-s.person.fields.priority, s.name.casefold(), s.person.path),
+    )
+    return Focus(
+        limit=limit,
+        members=tuple(s.name for s in members),
+        open_slots=slots,
+        suggested_targets=tuple(s.name for s in targets[:slots]),
+    )
+
+
+def build_report(
+    people: list[Person], problems: list[Problem], config: Config, today: date
+) -> Report:
+    """The whole vault's state on `today`, people sorted by name."""
+    states = [person_state(p, config, today) for p in people]
+    focus = focus_list(states, config.focus_limit)
+    ordered = sorted(states, key=lambda s: (s.name.casefold(), s.person.path))
+    marked = tuple(replace(s, focus=is_member(s.person.fields)) for s in ordered)
+    return Report(today, marked, focus, tuple(sort_problems(problems)))

@@ -1,0 +1,121 @@
+"""Reading the date forms people write, and calendar arithmetic."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+_ISO = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
+)
+_WIKI = re.compile(r"\[\[\s*([^\]|#]+?)\s*(?:[|#][^\]]*)?\]\]")
+_BIRTHDAY = re.compile(r"(?:(\d{4})-|--)?(\d{2})-?(\d{2})")
+
+
+class DateError(ValueError):
+    """A value that is not a date vaultkeeper understands; the message says why."""
+
+
+def parse_date(value: object) -> date:
+    """A YAML date, an ISO string (with optional time) or a wikilinked date.
+
+    Unquoted `[[2026-11-20]]` arrives from YAML as `[["2026-11-20"]]`; it is
+    accepted too. Raises DateError for anything else.
+    """
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    while isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if not isinstance(value, str):
+        raise DateError(f"not a date: {_show(value)}")
+    text = value.strip()
+    wiki = _WIKI.fullmatch(text)
+    if wiki:
+        text = wiki.group(1)
+    match = _ISO.fullmatch(text)
+    if not match:
+        raise DateError(f"not a date: {_show(value)} (expected YYYY-MM-DD)")
+    return _make_date(int(match[1]), int(match[2]), int(match[3]), text[:10])
+
+
+def _make_date(year: int, month: int, day: int, shown: str) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise DateError(f"no such date: {shown}") from None
+
+
+def _show(value: object) -> str:
+    text = repr(value) if not isinstance(value, str) else f'"{value}"'
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def parse_iso_day(text: str) -> date:
+    """A strict `YYYY-MM-DD`, as given on the command line."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        raise DateError(f"not a date: {_show(text)} (expected YYYY-MM-DD)")
+    return _make_date(int(text[:4]), int(text[5:7]), int(text[8:10]), text.strip())
+
+
+@dataclass(frozen=True)
+class Birthday:
+    """A birthday; `year` is None when unknown."""
+
+    month: int
+    day: int
+    year: int | None = None
+
+    def next_after(self, today: date) -> date:
+        """The next occurrence on or after `today` (Feb 29 is Feb 28 in other years)."""
+        for year in (today.year, today.year + 1):
+            occurrence = _anniversary(year, self.month, self.day)
+            if occurrence >= today:
+                return occurrence
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def iso(self) -> str:
+        if self.year is None:
+            return f"--{self.month:02d}-{self.day:02d}"
+        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+
+
+def _anniversary(year: int, month: int, day: int) -> date:
+    if month == 2 and day == 29 and not calendar.isleap(year):
+        return date(year, 2, 28)
+    return date(year, month, day)
+
+
+def parse_birthday(value: object) -> Birthday:
+    """`YYYY-MM-DD`, `--MM-DD` or `MM-DD`, or a YAML date."""
+    if isinstance(value, (date, datetime)) or isinstance(value, list):
+        day = parse_date(value)
+        return Birthday(day.month, day.day, day.year)
+    if isinstance(value, str):
+        text = value.strip()
+        match = _BIRTHDAY.fullmatch(text)
+        if match and (match[1] or "-" in text):
+            year = int(match[1]) if match[1] else None
+            month, day = int(match[2]), int(match[3])
+            try:
+                date(year if year is not None else 2000, month, day)  # 2000 is a leap year
+            except ValueError:
+                raise DateError(f"no such birthday: {_show(value)}") from None
+            return Birthday(month, day, year)
+    raise DateError(f"not a birthday: {_show(value)} (expected YYYY-MM-DD, --MM-DD or MM-DD)")
+
+
+def add_months(day: date, months: int) -> date:
+    """Calendar months, clamped to the end of the month (Jan 31 + 1 month = Feb 28/29)."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, min(day.day, last))
+
+
+def add_days(day: date, days: int) -> date:
+    return day + timedelta(days=days)

@@ -1,0 +1,162 @@
+"""Line-level Markdown reading: headings, list items, tasks, links, inline fields.
+
+Only what vaultkeeper needs, line by line, so a note is read in one pass.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from vaultkeeper.model import Link
+
+FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+LIST_ITEM = re.compile(r"^( *)([-*+]|\d{1,9}[.)])(?:[ \t]+(.*)|$)")
+TASK = re.compile(r"^\[(.)\](?:[ \t]+(.*)|$)")
+QUOTE = re.compile(r"^\s*>")
+WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
+INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+BRACKET_FIELD = re.compile(r"[\[(][ \t]*(gave|got)::", re.IGNORECASE)
+PLAIN_FIELD = re.compile(r"(?<![\w-])(gave|got)::", re.IGNORECASE)
+TAG = re.compile(r"(?<![^\s(,])#([^\s#\[\](){}<>,;:!?\"'`|\\.*]+)")
+DATE_START = re.compile(
+    r"(?:\[\[(\d{4}-\d{2}-\d{2})(?:\|[^\]]*)?\]\]|(\d{4}-\d{2}-\d{2}))"
+    r"(?:[T ]\d{1,2}:\d{2}(?::\d{2})?)?"
+    r"(?=$|[\s,:;.)\u2013\u2014-])[ \t]*(?:[-\u2013\u2014:][ \t]*)?(.*)$"
+)
+
+
+@dataclass(frozen=True)
+class Fields:
+    """The `gave::`/`got::` items of one line, and the line with their values blanked."""
+
+    gave: tuple[str, ...]
+    got: tuple[str, ...]
+    rest: str
+
+
+def heading(line: str) -> tuple[int, str] | None:
+    """(level, text) for an ATX heading line."""
+    match = HEADING.match(line)
+    if not match:
+        return None
+    return len(match.group(1)), (match.group(2) or "").strip()
+
+
+def list_item(line: str) -> tuple[int, int, str] | None:
+    """(indent, content column, content) for a list item line, tabs counted as 4."""
+    expanded = line.expandtabs(4) if "\t" in line else line
+    match = LIST_ITEM.match(expanded)
+    if not match:
+        return None
+    indent = len(match.group(1))
+    content = match.group(3) or ""
+    column = len(expanded) - len(content) if content else indent + len(match.group(2)) + 1
+    return indent, column, content.rstrip()
+
+
+def task_state(content: str) -> tuple[str, str] | None:
+    """(' ', text) for `[ ] text`, ('x', text) for done, other states as written."""
+    match = TASK.match(content)
+    if not match:
+        return None
+    return match.group(1).lower(), (match.group(2) or "").strip()
+
+
+def indent_of(line: str) -> int:
+    expanded = line.expandtabs(4) if "\t" in line else line
+    return len(expanded) - len(expanded.lstrip(" "))
+
+
+def link_target(inner: str) -> str:
+    """`X|label`, `X#Heading`, `folder/X.md` → the target as written, without `.md`."""
+    target = inner.split("|", 1)[0].split("#", 1)[0].strip()
+    if target.lower().endswith(".md"):
+        target = target[:-3]
+    return target.strip()
+
+
+def without_code(text: str) -> str:
+    """The text with inline code spans blanked (keeping column positions)."""
+    if "`" not in text:
+        return text
+    return INLINE_CODE.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def links(text: str, line: int) -> tuple[Link, ...]:
+    """Wikilinks that point somewhere, not embeds; `text` should be code-free."""
+    if "[[" not in text:
+        return ()
+    found = []
+    for match in WIKILINK.finditer(text):
+        if match.group(1):
+            continue
+        target = link_target(match.group(2))
+        if target:
+            found.append(Link(target, line))
+    return tuple(found)
+
+
+def fields(text: str) -> Fields:
+    """Dataview-style `gave:: x`, `[gave:: x]` and `(gave:: x)` items of one line.
+
+    A bracketed field ends at its matching bracket; a plain one runs to the end
+    of the line or to the next plain `gave::`/`got::`.
+    """
+    lowered = text.lower()
+    if "gave::" not in lowered and "got::" not in lowered:
+        return Fields((), (), text)
+    items: list[tuple[int, str, str]] = []
+    chars = list(text)
+    pos = 0
+    while True:
+        match = BRACKET_FIELD.search(text, pos)
+        if not match:
+            break
+        end = _closing(text, match.start())
+        if end is None:
+            pos = match.end()
+            continue
+        items.append((match.start(), match.group(1).lower(), text[match.end() : end]))
+        chars[match.start() : end + 1] = " " * (end + 1 - match.start())
+        pos = end + 1
+    rest = "".join(chars)
+    plain = list(PLAIN_FIELD.finditer(rest))
+    for index, match in enumerate(plain):
+        stop = plain[index + 1].start() if index + 1 < len(plain) else len(rest)
+        items.append((match.start(), match.group(1).lower(), rest[match.end() : stop]))
+    if plain:
+        rest = rest[: plain[0].start()]
+    items.sort()
+    gave = tuple(v.strip() for _, kind, v in items if kind == "gave" and v.strip())
+    got = tuple(v.strip() for _, kind, v in items if kind == "got" and v.strip())
+    return Fields(gave, got, rest)
+
+
+def _closing(text: str, start: int) -> int | None:
+    """Index of the bracket closing the one at `start`, counting nesting."""
+    opener = text[start]
+    closer = "]" if opener == "[" else ")"
+    depth = 0
+    for index in range(start, len(text)):
+        char = text[index]
+        if char == opener:
+            depth += 1
+        elif char == closer:
+            depth -= 1
+            if depth == 0:
+                return index
+    return None
+
+
+def tags(text: str) -> list[str]:
+    """`#tags` in a line of body text (code-free), lower case, not pure numbers."""
+    if "#" not in text:
+        return []
+    return [t.lower() for t in TAG.findall(text) if not t.replace("/", "").isdigit()]
+
+
+def is_person_tag(tag: str) -> bool:
+    tag = tag.lower().lstrip("#")
+    return tag in ("person", "people") or tag.startswith(("person/", "people/"))

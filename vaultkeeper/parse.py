@@ -1,0 +1,451 @@
+"""One file in, plain values out: the person, log, mentions, meeting and tasks it holds.
+
+Nothing here knows about any other file, so a parsed note can be cached and
+re-parsed alone when it changes. Bad input becomes a Problem, never an exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from vaultkeeper import front_matter, markdown
+from vaultkeeper.blocks import find_blocks
+from vaultkeeper.cadence import CadenceError, parse_cadence
+from vaultkeeper.dates import DateError, parse_birthday, parse_date
+from vaultkeeper.model import (
+    STAGES,
+    Link,
+    LogEntry,
+    Meeting,
+    Mention,
+    ParsedNote,
+    PersonFields,
+    Problem,
+    Task,
+)
+
+ATTENDEE_KEYS = ("attendees", "people", "participants")
+PERSON_KEYS = {
+    "name", "aliases", "stage", "cadence", "next", "snooze", "met", "birthday",
+    "focus", "priority", "ideas", "tags", "type",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the rest of the vault decides about one file, by its path alone."""
+
+    in_people_folder: bool = False
+    daily_date: date | None = None
+    log_headings: tuple[str, ...] = ("log", "interactions")
+
+
+def parse_note(path: str, data: bytes, context: Context) -> ParsedNote:
+    """Read one note's bytes; never raises for any content."""
+    problems: list[Problem] = []
+    if b"\x00" in data:
+        return ParsedNote(path, (Problem(path, None, "binary file, not a Markdown note"),))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        problems.append(Problem(path, line, f"not valid UTF-8 (byte 0x{data[error.start]:02x}); read with replacement characters"))
+        text = data.decode("utf-8-sig", errors="replace")
+    return _NoteReader(path, text, context, problems).read()
+
+
+@dataclass
+class _Item:
+    """A log interaction being collected (a list item or a dated sub-heading)."""
+
+    date: date | None
+    line: int
+    text: str
+    column: int = 0
+    blank: bool = False
+    gave: list[str] = field(default_factory=list)
+    got: list[str] = field(default_factory=list)
+
+    def add(self, found: markdown.Fields) -> None:
+        self.gave.extend(found.gave)
+        self.got.extend(found.got)
+
+    def entry(self) -> LogEntry | None:
+        if self.date is None:
+            return None
+        return LogEntry(self.date, self.line, self.text, tuple(self.gave), tuple(self.got))
+
+
+class _NoteReader:
+    def __init__(self, path: str, text: str, context: Context, problems: list[Problem]):
+        self.path = path
+        self.context = context
+        self.problems = problems
+        self.split = front_matter.split(text)
+        self.meta: dict[str, Any] = {}
+        self.key_lines: dict[str, int] = {}
+        self.log: list[LogEntry] = []
+        self.mentions: list[Mention] = []
+        self.tasks: list[Task] = []
+        self.body_tags: list[str] = []
+
+    def problem(self, line: int | None, message: str) -> None:
+        self.problems.append(Problem(self.path, line, message))
+
+    def read(self) -> ParsedNote:
+        split = self.split
+        if split.error:
+            self.problem(1, split.error)
+        if split.front is not None:
+            self.meta, error = front_matter.load(split.front)
+            if error:
+                self.problem(*error)
+            self.key_lines = front_matter.key_lines(split.front)
+        is_person = self.is_person_by_meta() or self.context.in_people_folder
+        self.read_body(is_person)
+        if not is_person and any(markdown.is_person_tag(t) for t in self.body_tags):
+            is_person = True
+            self.log.clear()
+            self.read_body(True, log_only=True)
+        person = self.person_fields() if is_person else None
+        daily = self.context.daily_date if not is_person else None
+        meeting = self.meeting(daily) if not is_person else None
+        return ParsedNote(
+            path=self.path,
+            problems=tuple(self.problems),
+            person=person,
+            log=tuple(self.log),
+            daily_date=daily,
+            mentions=tuple(self.mentions) if daily else (),
+            meeting=meeting,
+            tasks=tuple(self.tasks),
+        )
+
+    # --- who the note is about -------------------------------------------
+
+    def is_person_by_meta(self) -> bool:
+        kind = self.meta.get("type")
+        if isinstance(kind, str) and kind.strip().lower() == "person":
+            return True
+        return any(markdown.is_person_tag(tag) for tag in self.front_tags())
+
+    def front_tags(self) -> list[str]:
+        value = self.meta.get("tags")
+        if isinstance(value, str):
+            value = value.replace(",", " ").split()
+        if not isinstance(value, list):
+            return []
+        return [str(tag).strip().lstrip("#").lower() for tag in value if tag is not None and str(tag).strip()]
+
+    def line_of(self, key: str) -> int | None:
+        return self.key_lines.get(key)
+
+    def person_fields(self) -> PersonFields:
+        meta = self.meta
+        stem = self.path.rsplit("/", 1)[-1]
+        stem = stem[:-3] if stem.lower().endswith(".md") else stem
+        name = self.text_value("name")
+        stage = None
+        raw_stage = meta.get("stage")
+        if _present(raw_stage):
+            candidate = str(raw_stage).strip().lower()
+            if candidate in STAGES:
+                stage = candidate
+            else:
+                self.problem(self.line_of("stage"), f'unknown stage "{raw_stage}" (stages: {", ".join(STAGES)})')
+        cadence = None
+        if _present(meta.get("cadence")):
+            try:
+                cadence = parse_cadence(meta["cadence"])
+            except CadenceError as error:
+                self.problem(self.line_of("cadence"), str(error))
+        birthday = None
+        if _present(meta.get("birthday")):
+            try:
+                birthday = parse_birthday(meta["birthday"])
+            except DateError as error:
+                self.problem(self.line_of("birthday"), f"birthday: {error}")
+        return PersonFields(
+            name=name or stem,
+            name_line=self.line_of("name") if name else None,
+            aliases=tuple(dict.fromkeys(self.text_list("aliases"))),
+            stage=stage,
+            cadence=cadence,
+            cadence_set=_present(meta.get("cadence")),
+            next=self.date_value("next"),
+            snooze=self.date_value("snooze"),
+            met=self.date_value("met"),
+            birthday=birthday,
+            focus=self.bool_value("focus"),
+            priority=self.number_value("priority"),
+            ideas=tuple(self.text_list("ideas")),
+            tags=tuple(self.front_tags()),
+            extra=tuple(
+                (key, _display(value))
+                for key, value in meta.items()
+                if key not in PERSON_KEYS and _present(value)
+            ),
+        )
+
+    def text_value(self, key: str) -> str | None:
+        value = self.meta.get(key)
+        if not _present(value):
+            return None
+        if isinstance(value, (dict, list)):
+            self.problem(self.line_of(key), f"{key}: expected text, found a {type(value).__name__}")
+            return None
+        return str(value).strip() or None
+
+    def text_list(self, key: str) -> list[str]:
+        value = self.meta.get(key)
+        if not _present(value):
+            return []
+        if not isinstance(value, list):
+            value = [value]
+        out = []
+        for item in value:
+            if isinstance(item, list) and len(item) == 1:
+                item = item[0]  # an unquoted [[link]]
+            if isinstance(item, dict):
+                self.problem(self.line_of(key), f"{key}: expected text, found a mapping")
+                continue
+            if _present(item) and str(item).strip():
+                out.append(str(item).strip())
+        return out
+
+    def date_value(self, key: str) -> date | None:
+        value = self.meta.get(key)
+        if not _present(value):
+            return None
+        try:
+            return parse_date(value)
+        except DateError as error:
+            self.problem(self.line_of(key), f"{key}: {error}")
+            return None
+
+    def bool_value(self, key: str) -> bool | None:
+        value = self.meta.get(key)
+        if not _present(value):
+            return None
+        if isinstance(value, bool):
+            return value
+        text = str(value).strip().lower()
+        if text in ("true", "yes", "on"):
+            return True
+        if text in ("false", "no", "off"):
+            return False
+        self.problem(self.line_of(key), f"{key}: expected true or false, not {value!r}")
+        return None
+
+    def number_value(self, key: str) -> float:
+        value = self.meta.get(key)
+        if not _present(value):
+            return 0
+        if isinstance(value, bool):
+            return 1 if value else 0
+        if isinstance(value, (int, float)):
+            return value
+        try:
+            return float(str(value).strip())
+        except ValueError:
+            self.problem(self.line_of(key), f"{key}: expected a number, not {value!r}")
+            return 0
+
+    def meeting(self, daily: date | None) -> Meeting | None:
+        key = next((k for k in ATTENDEE_KEYS if _present(self.meta.get(k))), None)
+        if key is None:
+            return None
+        if not _present(self.meta.get("date")) and daily is None:
+            return None
+        when = self.date_value("date") if _present(self.meta.get("date")) else daily
+        if when is None:
+            return None
+        line = self.line_of(key) or 1
+        attendees = []
+        for name in self.text_list(key):
+            target = _attendee(name)
+            if target:
+                attendees.append(Link(target, line))
+        stem = self.path.rsplit("/", 1)[-1][:-3]
+        title = self.text_value("title") or stem
+        return Meeting(when, line, title, tuple(attendees))
+
+    # --- the body --------------------------------------------------------
+
+    def read_body(self, is_person: bool, log_only: bool = False) -> None:
+        """One pass over the body: log entries, daily mentions, tasks and tags."""
+        lines = self.split.lines
+        start = self.split.body_start
+        skip = self._skipped_lines(lines, start)
+        daily = self.context.daily_date is not None and not is_person and not log_only
+        headings = {h.lower() for h in self.context.log_headings}
+        log_level: int | None = None
+        item: _Item | None = None
+        parents: list[tuple[int, tuple[Link, ...], bool]] = []
+        fence: str | None = None
+        for index in range(start, len(lines)):
+            raw = lines[index]
+            number = index + 1
+            if fence is not None:
+                if raw.strip().startswith(fence) and set(raw.strip()) == {fence[0]}:
+                    fence = None
+                continue
+            opened = markdown.FENCE.match(raw)
+            if opened:
+                fence = opened.group(1)
+                continue
+            if index in skip:
+                continue
+            head = markdown.heading(raw)
+            if head:
+                item = self._finish(item)
+                parents.clear()
+                level, title = head
+                if not log_only:
+                    self.body_tags.extend(markdown.tags(markdown.without_code(title)))
+                if log_level is not None and level <= log_level:
+                    log_level = None
+                if log_level is None:
+                    if is_person and title.lower() in headings:
+                        log_level = level
+                    continue
+                dated = markdown.DATE_START.match(title)
+                if dated:
+                    item = self._item(dated, number, column=-1)
+                    if item.date is not None:
+                        item.add(markdown.fields(item.text))
+                continue
+            if markdown.QUOTE.match(raw):
+                continue
+            code_free = markdown.without_code(raw)
+            listed = markdown.list_item(code_free)
+            task = markdown.task_state(listed[2]) if listed else None
+            if task and task[0] == " " and not log_only:
+                self.tasks.append(Task(number, task[1], markdown.links(task[1], number)))
+            if not log_only:
+                self.body_tags.extend(markdown.tags(code_free))
+            if log_level is not None:
+                item = self._log_line(item, code_free, listed, task, number)
+            if daily:
+                self._daily_line(code_free, listed, task, number, parents)
+        self._finish(item)
+
+    def _skipped_lines(self, lines: list[str], start: int) -> set[int]:
+        """Line indexes inside marked blocks: vaultkeeper's own output, never input."""
+        body = lines[start:]
+        blocks, _ = find_blocks(body, first_line=start + 1)
+        skipped: set[int] = set()
+        for block in blocks:
+            skipped.update(range(start + block.start, start + block.end + 1))
+        return skipped
+
+    def _item(self, dated: Any, number: int, column: int) -> _Item:
+        day_text = dated.group(1) or dated.group(2)
+        try:
+            day: date | None = parse_date(day_text)
+        except DateError as error:
+            self.problem(number, f"log entry: {error}")
+            day = None
+        return _Item(day, number, dated.group(3).strip(), column)
+
+    def _finish(self, item: _Item | None) -> None:
+        entry = item.entry() if item else None
+        if entry:
+            self.log.append(entry)
+        return None
+
+    def _log_line(
+        self,
+        item: _Item | None,
+        text: str,
+        listed: tuple[int, int, str] | None,
+        task: tuple[str, str] | None,
+        number: int,
+    ) -> _Item | None:
+        """Apply the log rules of SPEC 3a to one line of a log section."""
+        if item is not None and item.column < 0:  # inside a dated sub-heading
+            if not (task and task[0] == " "):
+                item.add(markdown.fields(text))
+            return item
+        if listed and listed[0] <= 3 and (item is None or listed[0] < item.column):
+            self._finish(item)
+            indent, column, content = listed
+            if task:
+                if task[0] != "x":  # open loop or other state: not an interaction
+                    return _Item(None, number, "", column)
+                content = task[1]
+            dated = markdown.DATE_START.match(content)
+            if not dated:
+                self.problem(number, f"log item has no date: {_clip(content)}")
+                return _Item(None, number, "", column)
+            new = self._item(dated, number, column)
+            if new.date is not None:
+                new.add(markdown.fields(new.text))
+            return new
+        if item is None:
+            return None
+        if not text.strip():
+            item.blank = True
+            return item
+        if listed or markdown.indent_of(text) > 0 or not item.blank:
+            if not (task and task[0] == " "):
+                item.add(markdown.fields(text))
+            return item
+        self._finish(item)
+        return None
+
+    def _daily_line(
+        self,
+        text: str,
+        listed: tuple[int, int, str] | None,
+        task: tuple[str, str] | None,
+        number: int,
+        parents: list[tuple[int, tuple[Link, ...], bool]],
+    ) -> None:
+        """A daily-note line: links are contact that day, unless in an open task.
+
+        A line with gave/got items but no link of its own gives them to the
+        people of the list item it belongs to.
+        """
+        if not text.strip():
+            return
+        indent = listed[0] if listed else markdown.indent_of(text)
+        while parents and parents[-1][0] >= indent:
+            parents.pop()
+        inside_task = any(open_task for _, _, open_task in parents)
+        around = parents[-1][1] if parents else ()
+        not_contact = task is not None and task[0] != "x"
+        content = task[1] if task else listed[2] if listed else text
+        found = markdown.fields(content)
+        own = markdown.links(found.rest, number)
+        if listed:
+            parents.append((indent, own or around, not_contact))
+        if inside_task or not_contact:
+            return
+        people = own or (around if found.gave or found.got else ())
+        if people:
+            self.mentions.append(Mention(number, content.strip(), people, found.gave, found.got))
+
+
+def _present(value: object) -> bool:
+    return value is not None and value != "" and value != [] and value != {}
+
+
+def _display(value: object) -> str:
+    if isinstance(value, list):
+        return ", ".join(_display(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _attendee(name: str) -> str:
+    match = markdown.WIKILINK.search(name)
+    return markdown.link_target(match.group(2)) if match else name.strip()
+
+
+def _clip(text: str, width: int = 60) -> str:
+    text = text.strip()
+    return text if len(text) <= width else text[: width - 3] + "..."

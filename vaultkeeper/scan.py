@@ -1,0 +1,206 @@
+"""Finding the vault and listing the notes in it, skipping what must never be read."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from vaultkeeper.config import Config
+from vaultkeeper.model import Problem
+
+MARKERS = (".vaultkeeper", ".obsidian")
+DAILY_SETTINGS = ".obsidian/daily-notes.json"
+TEMPLATES_SETTINGS = ".obsidian/templates.json"
+TEMPLATER_SETTINGS = ".obsidian/plugins/templater-obsidian/data.json"
+
+
+def find_vault(argument: str | None, cwd: Path | None = None) -> Path:
+    """Like git finds a repo: the argument, $VAULTKEEPER_VAULT, a marked parent, or cwd."""
+    if argument:
+        return Path(argument)
+    env = os.environ.get("VAULTKEEPER_VAULT")
+    if env:
+        return Path(env)
+    start = (cwd or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if any((folder / marker).is_dir() for marker in MARKERS):
+            return folder
+    return start
+
+
+@lru_cache(maxsize=256)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """`**` spans folders, `*` and `?` stay within one name; a folder matches its contents."""
+    pattern = pattern.strip().strip("/")
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + "(?:/.*)?")
+
+
+def glob_match(path: str, pattern: str) -> bool:
+    """Whether a vault-relative `/` path is matched by a glob or lies under a folder."""
+    return bool(_glob_regex(pattern).fullmatch(path))
+
+
+@dataclass(frozen=True)
+class DailyRule:
+    """Which notes are daily notes: `folder` ("" = vault root) and a name regex."""
+
+    folder: str | None  # None: any folder
+    pattern: re.Pattern[str]
+
+    def date_of(self, path: str) -> date | None:
+        stem = path[:-3] if path.lower().endswith(".md") else path
+        if self.folder is not None:
+            if self.folder:
+                if not stem.startswith(self.folder + "/"):
+                    return None
+                stem = stem[len(self.folder) + 1 :]
+        candidates = [stem, stem.rsplit("/", 1)[-1]] if self.folder is not None else [stem.rsplit("/", 1)[-1]]
+        for candidate in candidates:
+            match = self.pattern.fullmatch(candidate)
+            if match:
+                try:
+                    return date(int(match["y"]), int(match["m"]), int(match["d"]))
+                except ValueError:
+                    return None
+        return None
+
+
+def moment_regex(fmt: str) -> re.Pattern[str]:
+    """A regex for an Obsidian (Moment.js) date format using YYYY, MM, DD, M, D."""
+    tokens = re.compile(r"\[([^\]]*)\]|YYYY|MM|DD|M|D")
+    groups = {"YYYY": r"(?P<y>\d{4})", "MM": r"(?P<m>\d{2})", "DD": r"(?P<d>\d{2})",
+              "M": r"(?P<m>\d{1,2})", "D": r"(?P<d>\d{1,2})"}  # fmt: skip
+    out, pos, seen = [], 0, set()
+    for match in tokens.finditer(fmt):
+        out.append(re.escape(fmt[pos : match.start()]))
+        token = match.group(0)
+        if match.group(1) is not None:
+            out.append(re.escape(match.group(1)))
+        elif groups[token][4] in seen:
+            out.append(groups[token].replace(f"?P<{groups[token][4]}>", ""))
+        else:
+            seen.add(groups[token][4])
+            out.append(groups[token])
+        pos = match.end()
+    out.append(re.escape(fmt[pos:]))
+    if seen != {"y", "m", "d"}:
+        raise ValueError(f"daily note format {fmt!r} needs YYYY, MM and DD")
+    return re.compile("".join(out))
+
+
+AUTO_DAILY = DailyRule(None, moment_regex("YYYY-MM-DD"))
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What to read in a vault: the configuration plus Obsidian's own settings."""
+
+    root: Path
+    config: Config
+    skipped: tuple[str, ...]
+    daily: DailyRule
+    problems: tuple[Problem, ...] = field(default=())
+
+    def is_skipped(self, path: str) -> bool:
+        """Whether a vault-relative file or folder must never be read."""
+        parts = path.split("/")
+        if any(part.startswith(".") for part in parts):
+            return True
+        if any(path == s or path.startswith(s + "/") for s in self.skipped):
+            return True
+        return any(glob_match(path, pattern) for pattern in self.config.exclude)
+
+    def in_people_folder(self, path: str) -> bool:
+        return any(glob_match(path, pattern) for pattern in self.config.people)
+
+    def daily_date(self, path: str) -> date | None:
+        return self.daily.date_of(path)
+
+
+def read_layout(root: Path, config: Config) -> Layout:
+    """Read Obsidian's settings that decide what vaultkeeper reads."""
+    problems: list[Problem] = []
+    skipped = [config.output_dir]
+    templates = _json_setting(root, TEMPLATES_SETTINGS, "folder", problems)
+    templater = _json_setting(root, TEMPLATER_SETTINGS, "templates_folder", problems)
+    for folder in (templates, templater):
+        if isinstance(folder, str) and folder.strip("/ "):
+            skipped.append(folder.strip("/ "))
+    daily = _daily_rule(root, config, problems)
+    return Layout(root, config, tuple(skipped), daily, tuple(problems))
+
+
+def _json_setting(root: Path, rel: str, key: str, problems: list[Problem]) -> object:
+    try:
+        data = json.loads((root / rel).read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        line = getattr(error, "lineno", None)
+        problems.append(Problem(rel, line, f"cannot read Obsidian settings: {error}"))
+        return None
+    return data.get(key) if isinstance(data, dict) else None
+
+
+def _daily_rule(root: Path, config: Config, problems: list[Problem]) -> DailyRule:
+    if config.daily_notes == "auto":
+        return AUTO_DAILY
+    if config.daily_notes is not None:
+        return DailyRule(config.daily_notes, AUTO_DAILY.pattern)
+    if not (root / DAILY_SETTINGS).is_file():
+        return AUTO_DAILY
+    folder = _json_setting(root, DAILY_SETTINGS, "folder", problems)
+    fmt = _json_setting(root, DAILY_SETTINGS, "format", problems)
+    folder = folder.strip().strip("/") if isinstance(folder, str) else ""
+    try:
+        pattern = moment_regex(fmt) if isinstance(fmt, str) and fmt.strip() else AUTO_DAILY.pattern
+    except ValueError as error:
+        problems.append(Problem(DAILY_SETTINGS, None, f"{error}; using YYYY-MM-DD"))
+        pattern = AUTO_DAILY.pattern
+    return DailyRule(folder, pattern)
+
+
+def list_notes(layout: Layout) -> list[str]:
+    """Every readable `.md` note, as sorted vault-relative `/` paths.
+
+    Folders that are symlinks are not followed (they can loop or leave the vault).
+    """
+    found: list[str] = []
+    root = str(layout.root)
+    for folder, dirs, files in os.walk(root):
+        rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
+        prefix = "" if rel_folder == "." else rel_folder + "/"
+        dirs[:] = [
+            d
+            for d in dirs
+            if not layout.is_skipped(prefix + d) and not os.path.islink(os.path.join(folder, d))
+        ]
+        for name in files:
+            rel = prefix + name
+            if name.lower().endswith(".md") and not layout.is_skipped(rel):
+                found.append(rel)
+    found.sort()
+    return found

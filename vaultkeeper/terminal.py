@@ -1,0 +1,132 @@
+"""The human view of `status`: what to do today first, in aligned columns."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Callable, Sequence
+from datetime import date
+
+from vaultkeeper.model import PersonState, Report
+
+Style = Callable[[str, str], str]
+
+
+def plain(text: str, _kind: str) -> str:
+    return text
+
+
+def ansi(text: str, kind: str) -> str:
+    codes = {"head": "1", "bad": "31", "warn": "33", "good": "32", "dim": "2"}
+    return f"\x1b[{codes[kind]}m{text}\x1b[0m" if kind in codes else text
+
+
+def width(text: str) -> int:
+    """Columns a string takes in a terminal (wide East Asian characters count 2)."""
+    return sum(
+        0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1
+        for c in text
+    )
+
+
+def table(rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
+    """Rows padded into aligned columns (the last column is not padded)."""
+    if not rows:
+        return []
+    widths = [max(width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    out = []
+    for row in rows:
+        cells = [cell + " " * (widths[i] - width(cell)) for i, cell in enumerate(row[:-1])]
+        out.append((indent + "  ".join([*cells, row[-1]])).rstrip())
+    return out
+
+
+def days_text(days: int) -> str:
+    if days == 0:
+        return "today"
+    if days < 0:
+        return f"{-days} day{'s' if days != -1 else ''} overdue"
+    return f"in {days} day{'s' if days != 1 else ''}"
+
+
+def _last(state: PersonState, today: date) -> str:
+    if state.last_contact is None:
+        return "never contacted"
+    ago = (today - state.last_contact).days
+    return f"last {state.last_contact.isoformat()} ({ago}d ago)"
+
+
+def _due_rows(states: list[PersonState], today: date) -> list[list[str]]:
+    return [
+        [
+            s.name,
+            days_text(s.days_until_due or 0),
+            f"due {s.next_due.isoformat() if s.next_due else '-'}",
+            _last(s, today),
+            f"every {s.cadence.human()}" if s.cadence else "no cadence",
+        ]
+        for s in states
+    ]
+
+
+def render_status(report: Report, style: Style = plain) -> str:
+    """The terminal status view; `style` adds colour when the caller wants it."""
+    today = report.today
+    people = list(report.people)
+    lines = [style(f"vaultkeeper · {today.isoformat()} · {len(people)} people", "head")]
+
+    def section(title: str, kind: str, rows: list[str]) -> None:
+        if rows:
+            lines.append("")
+            lines.append(style(title, kind))
+            lines.extend(rows)
+
+    by_due = sorted(
+        (s for s in people if s.days_until_due is not None),
+        key=lambda s: (s.days_until_due, s.name.casefold()),
+    )
+    overdue = [s for s in by_due if s.days_until_due < 0]
+    soon = [s for s in by_due if 0 <= s.days_until_due <= 7]
+    section(f"Overdue ({len(overdue)})", "bad", table(_due_rows(overdue, today)))
+    section(f"Due today and this week ({len(soon)})", "warn", table(_due_rows(soon, today)))
+
+    focus = report.focus
+    states = {s.name: s for s in people if s.focus}
+    focus_rows = []
+    for name in focus.members:
+        s = states[name]
+        due = f"due {s.next_due.isoformat()}" if s.next_due else "no due date"
+        extra = "ready to graduate" if "ready-to-graduate" in s.flags else ""
+        focus_rows.append([name, s.person.fields.stage or "pinned", due, extra])
+    title = f"Focus {len(focus.members)}/{focus.limit}"
+    if focus.over_capacity:
+        title += " — over capacity: graduate or pause someone before taking on more"
+    section(title, "bad" if focus.over_capacity else "head", table(focus_rows) or ["  (nobody yet)"])
+    if focus.suggested_targets:
+        lines.append("  next up: " + ", ".join(focus.suggested_targets))
+
+    owes = [s for s in people if "owes" in s.flags]
+    section(
+        f"You owe ({len(owes)})",
+        "warn",
+        table([[s.name, f"gave {s.gave}", f"got {s.got}"] for s in owes]),
+    )
+    fading = [s for s in people if "fading" in s.flags]
+    section(
+        f"Fading ({len(fading)}) — met once, never followed up",
+        "warn",
+        table([[s.name, _last(s, today)] for s in fading]),
+    )
+    birthdays = sorted(
+        (s for s in people if "birthday-soon" in s.flags), key=lambda s: (s.next_birthday, s.name.casefold())
+    )
+    section(
+        f"Birthdays ({len(birthdays)})",
+        "good",
+        table([[s.name, s.next_birthday.isoformat(), days_text((s.next_birthday - today).days)] for s in birthdays]),
+    )
+    problems = list(report.problems)
+    shown = [f"  {p.as_text()}" for p in problems[:10]]
+    if len(problems) > 10:
+        shown.append(f"  … and {len(problems) - 10} more (vaultkeeper doctor lists them all)")
+    section(f"Problems ({len(problems)})", "bad", shown)
+    return "\n".join(lines) + "\n"
