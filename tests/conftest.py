@@ -1,0 +1,59 @@
+"""Shared fixtures: small real vaults in tmp_path, and the CLI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from vaultkeeper.cli import cli
+from vaultkeeper.model import Report
+from vaultkeeper.vault import load_vault
+
+TODAY = date(2026, 11, 25)
+
+MakeVault = Callable[[dict[str, str | bytes]], Path]
+
+
+@pytest.fixture
+def make_vault(tmp_path: Path) -> MakeVault:
+    """Build a vault from {relative path: text or bytes}; returns its root."""
+
+    def make(files: dict[str, str | bytes]) -> Path:
+        root = tmp_path / "vault"
+        root.mkdir(exist_ok=True)
+        for rel, content in files.items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8", newline="")
+        return root
+
+    return make
+
+
+def report_of(root: Path, today: date = TODAY) -> Report:
+    return load_vault(root).report(today)
+
+
+def person(report: Report, name: str):
+    """The computed state of the person with this name."""
+    matches = [s for s in report.people if s.name == name]
+    assert len(matches) == 1, [s.name for s in report.people]
+    return matches[0]
+
+
+def status_json(root: Path, today: str = "2026-11-25") -> dict:
+    result = CliRunner().invoke(cli, ["status", str(root), "--today", today, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def by_name(data: dict) -> dict[str, dict]:
+    return {p["name"]: p for p in data["people"]}

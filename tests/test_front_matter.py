@@ -1,0 +1,87 @@
+from vaultkeeper import front_matter
+
+
+def load(text: str):
+    split = front_matter.split(text)
+    return front_matter.load(split.front)
+
+
+def test_yaml_11_surprises_stay_as_written():
+    data, problem = load("---\ncountry: NO\nanswer: yes\ntime: 10:00\nphone: 0123\nhex: 0x1F\nwhen: 2026-11-20\n---\n")
+    assert problem is None
+    assert data == {
+        "country": "NO",
+        "answer": "yes",
+        "time": "10:00",
+        "phone": "0123",
+        "hex": "0x1F",
+        "when": "2026-11-20",
+    }
+
+
+def test_plain_values_still_typed():
+    data, _ = load("---\nfocus: true\npriority: 2\nweight: 1.5\nnothing:\n---\n")
+    assert data == {"focus": True, "priority": 2, "weight": 1.5, "nothing": None}
+
+
+def test_keys_are_case_insensitive_first_wins():
+    data, _ = load("---\nBirthday: 1990-01-01\nSTAGE: new\n---\n")
+    assert data == {"birthday": "1990-01-01", "stage": "new"}
+
+
+def test_invalid_yaml_names_the_file_line():
+    text = "---\nname: Ada\nmet: [unclosed\n---\nbody\n"
+    data, problem = load(text)
+    assert data == {}
+    assert problem[0] == 3
+    assert problem[1].startswith("invalid YAML: ")
+
+
+def test_bad_indentation_points_at_the_line():
+    _, problem = load("---\na: b\n  c: d\n---\n")
+    assert problem[0] == 3
+
+
+def test_front_matter_that_is_a_list_or_text():
+    assert load("---\n- a\n- b\n---\n")[1] == (2, "front matter is a list, not a mapping of keys to values")
+    assert load("---\njust text\n---\n")[1] == (2, "front matter is text, not a mapping of keys to values")
+
+
+def test_split_handles_crlf_and_dots_terminator():
+    split = front_matter.split("---\r\nname: Ada\r\n...\r\n# Body\r\n")
+    assert split.front == ["name: Ada"]
+    assert split.lines[split.body_start] == "# Body"
+
+
+def test_unclosed_front_matter_is_reported():
+    split = front_matter.split("---\nname: Ada\n")
+    assert split.front is None
+    assert "never closed" in split.error
+
+
+def test_no_front_matter_unless_first_line():
+    split = front_matter.split("\n---\nname: Ada\n---\n")
+    assert split.front is None and split.error is None
+
+
+def test_key_lines_count_from_the_file_start():
+    split = front_matter.split('---\n# comment\nName: Ada\n"stage": new\naliases:\n  - A\n---\n')
+    assert front_matter.key_lines(split.front) == {"name": 3, "stage": 4, "aliases": 5}
+
+
+def test_split_agrees_with_python_frontmatter_on_ordinary_notes():
+    import frontmatter
+
+    notes = [
+        "---\nname: Ada\ntags: [a, b]\n---\n# Ada\n\nBody text.\n",
+        "---\ntitle: Plain\n---\nBody\n---\nmore after a rule\n",
+        "No front matter here.\n",
+        "---\nnested:\n  key: value\nlist:\n  - 1\n  - two\n---\n",
+    ]
+    for text in notes:
+        split = front_matter.split(text)
+        ours, problem = front_matter.load(split.front) if split.front is not None else ({}, None)
+        theirs = frontmatter.loads(text)
+        assert problem is None
+        assert ours == theirs.metadata
+        assert "\n".join(split.lines[split.body_start :]).strip() == theirs.content.strip()

@@ -1,0 +1,261 @@
+"""SPEC 3: the person's own log, daily notes, meeting notes and gave/got fields."""
+
+from datetime import date
+
+from conftest import person, report_of
+
+from vaultkeeper.markdown import fields
+
+
+def dates(state):
+    return [i.date.isoformat() for i in state.person.interactions]
+
+
+def test_log_list_items_with_every_marker_and_date_form(make_vault):
+    root = make_vault(
+        {
+            "People/Ada.md": (
+                "# Ada\n\n## Log\n"
+                "- 2026-11-20 coffee\n"
+                "* [[2026-11-19]] call\n"
+                "+ 2026-11-18 14:30 lunch\n"
+                "1. 2026-11-17T09:00 breakfast\n"
+                "   - [x] 2026-11-16 done task is contact\n"
+                "- [x] 2026-11-15 done task\n"
+                "   - 2026-11-14 nested items belong to their parent\n"
+                "- [ ] 2026-11-13 an open loop, not an interaction\n"
+            )
+        }
+    )
+    ada = person(report_of(root), "Ada")
+    assert dates(ada) == ["2026-11-15", "2026-11-17", "2026-11-18", "2026-11-19", "2026-11-20"]
+    assert [(l.line, l.text) for l in ada.person.open_loops] == [(11, "2026-11-13 an open loop, not an interaction")]
+
+
+def test_log_heading_any_level_case_insensitive_until_same_level(make_vault):
+    root = make_vault(
+        {
+            "People/Ada.md": (
+                "# Ada\n- 2026-01-01 before the log: ignored\n"
+                "### INTERACTIONS\n- 2026-11-01 one\n#### Sub\n- 2026-11-02 two\n"
+                "### Notes\n- 2026-11-03 after the log: ignored\n"
+            )
+        }
+    )
+    assert dates(person(report_of(root), "Ada")) == ["2026-11-01", "2026-11-02"]
+
+
+def test_dated_sub_headings_are_interactions_with_their_body(make_vault):
+    root = make_vault(
+        {
+            "People/Ada.md": (
+                "## Log\n"
+                "### 2026-11-10 Conference dinner [gave:: a pen]\n"
+                "Sat next to her.\n- she is hiring\n- got:: reading list\n"
+                "### [[2026-10-01]] Call\n- gave:: feedback\n"
+                "### Older notes\n- 2026-09-01 list rule applies below an undated sub-heading\n"
+                "- no date here\n"
+            )
+        }
+    )
+    ada = person(report_of(root), "Ada")
+    interactions = ada.person.interactions
+    assert dates(ada) == ["2026-09-01", "2026-10-01", "2026-11-10"]
+    assert interactions[2].text == "Conference dinner [gave:: a pen]"
+    assert interactions[2].gave == ("a pen",) and interactions[2].got == ("reading list",)
+    assert interactions[1].gave == ("feedback",)
+    problems = report_of(root).problems
+    assert [(p.line, p.message) for p in problems] == [(10, "log item has no date: no date here")]
+
+
+def test_nested_items_and_continuations_add_items_to_their_interaction(make_vault):
+    root = make_vault(
+        {
+            "People/Ada.md": (
+                "## Log\n"
+                "- 2026-11-20 #coffee Talked about her seed round. [gave:: intro to [[Grace Hopper]]]\n"
+                "- [[2026-10-02]] Call. got:: feedback on my pitch deck\n"
+                "  - she prefers mornings\n"
+                "  - got:: a book\n"
+                "  continuation gave:: a link\n"
+            ),
+            "People/Grace Hopper.md": "",
+        }
+    )
+    report = report_of(root)
+    ada = person(report, "Ada")
+    assert (ada.gave, ada.got, ada.interactions) == (2, 2, 2)
+    assert ada.person.interactions[1].text == "#coffee Talked about her seed round. [gave:: intro to [[Grace Hopper]]]"
+    assert person(report, "Grace Hopper").interactions == 0  # a link in a log is not contact for Grace
+
+
+def test_log_item_without_date_is_a_problem_with_its_line(make_vault):
+    root = make_vault({"People/Ada.md": "---\nstage: new\n---\n## Log\n- met at the meetup\n- 2026-02-30 bad\n"})
+    report = report_of(root)
+    assert [(p.line, p.message) for p in report.problems] == [
+        (5, "log item has no date: met at the meetup"),
+        (6, "log entry: no such date: 2026-02-30"),
+    ]
+    assert person(report, "Ada").interactions == 0
+
+
+def test_log_in_a_non_person_note_is_ignored(make_vault):
+    root = make_vault({"Projects/Plan.md": "## Log\n- undated item\n"})
+    assert report_of(root).problems == ()
+
+
+def test_daily_note_links_are_contact_once_per_day(make_vault):
+    root = make_vault(
+        {
+            "People/Ada.md": "",
+            "People/Bob.md": "",
+            "Daily/2026-11-20.md": (
+                "---\nmood: \"[[Bob]]\"\n---\n"
+                "- Coffee with [[Ada]] and [[Bob|Bobby]]. gave:: a book\n"
+                "- Later, [[Ada#Log|Ada]] again. got:: advice\n"
+                "Met [[People/Ada.md]] a third time.\n"
+            ),
+        }
+    )
+    report = report_of(root)
+    ada, bob = person(report, "Ada"), person(report, "Bob")
+    assert ada.interactions == 1 and bob.interactions == 1
+    assert ada.person.interactions[0].line == 4
+    assert (ada.gave, ada.got) == (1, 1)
+    assert (bob.gave, bob.got) == (1, 0)
+    assert ada.last_contact == date(2026, 11, 20)
+
+
+def test_links_that_are_not_contact(make_vault):
+    root = make_vault(
+        {
+            "People/Ada.md": "",
+            "Daily/2026-11-20.md": (
+                "- [ ] send [[Ada]] the paper\n"
+                "  - about [[Ada]] inside the open task\n"
+                "> [[Ada]] in a quote\n"
+                "```\n[[Ada]] in a code block\n```\n"
+                "`[[Ada]]` in inline code\n"
+                "![[Ada]] an embed\n"
+                "- note gave:: intro to [[Ada]]\n"
+                "- [-] cancelled with [[Ada]]\n"
+            ),
+        }
+    )
+    ada = person(report_of(root), "Ada")
+    assert ada.interactions == 0
+    assert [(l.path, l.line, l.text) for l in ada.person.open_loops] == [
+        ("Daily/2026-11-20.md", 1, "send [[Ada]] the paper")
+    ]
+
+
+def test_done_task_in_daily_note_is_contact(make_vault):
+    root = make_vault({"People/Ada.md": "", "Daily/2026-11-20.md": "- [x] called [[Ada]]\n"})
+    assert person(report_of(root), "Ada").interactions == 1
+
+
+def test_items_on_a_line_linking_several_people_go_to_each(make_vault):
+    root = make_vault(
+        {
+            "People/Ada.md": "",
+            "People/Bob.md": "",
+            "Daily/2026-11-20.md": "- lunch with [[Ada]] and [[Bob]] [got:: a recipe] gave:: wine\n  - gave:: flowers\n",
+        }
+    )
+    report = report_of(root)
+    for name in ("Ada", "Bob"):
+        state = person(report, name)
+        assert (state.gave, state.got) == (2, 1)
+
+
+def test_daily_notes_folder_and_format_from_obsidian(make_vault):
+    root = make_vault(
+        {
+            ".obsidian/daily-notes.json": '{"folder": "Journal", "format": "YYYY/MM/DD.MM.YYYY"}',
+            "People/Ada.md": "",
+            "Journal/2026/11/20.11.2026.md": "- [[Ada]]\n",
+            "Journal/old/2026-11-19.md": "- [[Ada]] not this format\n",
+            "Elsewhere/2026-11-18.md": "- [[Ada]] outside the daily folder\n",
+        }
+    )
+    ada = person(report_of(root), "Ada")
+    assert dates(ada) == ["2026-11-20"]
+
+
+def test_daily_notes_anywhere_without_obsidian_settings(make_vault):
+    root = make_vault(
+        {
+            "People/Ada.md": "",
+            "2026-11-20.md": "[[Ada]]\n",
+            "Deep/Folder/2026-11-21.md": "[[Ada]]\n",
+            "Not a date.md": "[[Ada]]\n",
+        }
+    )
+    assert dates(person(report_of(root), "Ada")) == ["2026-11-20", "2026-11-21"]
+
+
+def test_config_daily_notes_folder_overrides_obsidian(make_vault):
+    root = make_vault(
+        {
+            ".obsidian/daily-notes.json": '{"folder": "Journal"}',
+            ".vaultkeeper/config.toml": 'daily_notes = "Days"\n',
+            "People/Ada.md": "",
+            "Journal/2026-11-20.md": "[[Ada]]\n",
+            "Days/2026-11-21.md": "[[Ada]]\n",
+        }
+    )
+    assert dates(person(report_of(root), "Ada")) == ["2026-11-21"]
+
+
+def test_meeting_note_is_an_interaction_with_each_attendee(make_vault):
+    root = make_vault(
+        {
+            "People/Ada.md": "---\naliases: [Countess]\n---\n",
+            "People/Bob.md": "",
+            "People/Cy.md": "",
+            "Meetings/Kickoff.md": "---\ndate: 2026-11-18\nattendees:\n  - \"[[Ada]]\"\n  - Bob\n  - Nobody\n---\nNotes.\n",
+            "Meetings/Retro.md": "---\ndate: 2026-11-19\nparticipants: [[Countess]]\n---\n",
+            "Meetings/Standup.md": "---\ndate: \"[[2026-11-17]]\"\npeople: Cy\n---\n",
+        }
+    )
+    report = report_of(root)
+    assert dates(person(report, "Ada")) == ["2026-11-18", "2026-11-19"]
+    assert person(report, "Ada").person.interactions[0].text == "Kickoff"
+    assert person(report, "Ada").person.interactions[0].line == 3
+    assert dates(person(report, "Bob")) == ["2026-11-18"]
+    assert dates(person(report, "Cy")) == ["2026-11-17"]
+
+
+def test_meeting_in_a_daily_note_merges_into_that_days_interaction(make_vault):
+    root = make_vault(
+        {
+            "People/Ada.md": "",
+            "Daily/2026-11-20.md": "---\nattendees: [\"[[Ada]]\"]\n---\n- lunch with [[Ada]] gave:: tea\n",
+        }
+    )
+    ada = person(report_of(root), "Ada")
+    assert ada.interactions == 1 and ada.gave == 1
+
+
+def test_future_interactions_are_plans_not_contact(make_vault):
+    root = make_vault(
+        {
+            "People/Ada.md": "---\nstage: growing\n---\n## Log\n- 2026-11-01 past gave:: x\n- 2026-12-03 planned gave:: y\n",
+            "Daily/2026-11-30.md": "- dinner with [[Ada]]\n",
+        }
+    )
+    ada = person(report_of(root), "Ada")
+    assert ada.interactions == 1 and ada.gave == 1
+    assert ada.last_contact == date(2026, 11, 1)
+    assert ada.next_due == date(2026, 11, 30)
+    assert ada.due_reason == "plan"
+
+
+def test_fields_syntax():
+    found = fields("a gave:: one got:: two [got:: three] (gave:: four (with parens)) got::   ")
+    assert found.gave == ("one", "four (with parens)")
+    assert found.got == ("two", "three")
+    assert fields("[gave:: intro to [[Grace Hopper]]] and more").gave == ("intro to [[Grace Hopper]]",)
+    assert fields("forgave:: nothing").gave == ()
+    assert fields("GAVE:: loud").gave == ("loud",)
+    assert fields("[gave:: unclosed").gave == ("unclosed",)

@@ -1,0 +1,165 @@
+"""SPEC 2 (who is a person, their fields) and SPEC 5 (links and names)."""
+
+from datetime import date
+
+from conftest import person, report_of
+
+from vaultkeeper.cadence import Cadence
+from vaultkeeper.dates import Birthday
+
+
+def names(root):
+    return [s.name for s in report_of(root).people]
+
+
+def test_person_by_folder_type_or_tag(make_vault):
+    root = make_vault(
+        {
+            "People/A.md": "",
+            "people/Deep/B.md": "",
+            "Notes/C.md": "---\nType: Person\n---\n",
+            "Notes/D.md": "---\ntags: [work, People/Friends]\n---\n",
+            "Notes/E.md": "---\ntags: \"#person, other\"\n---\n",
+            "Notes/F.md": "Just met. #person\n",
+            "Notes/G.md": "---\ntags: [personal, peoplepicker]\ntype: project\n---\n`#person` in code\n",
+            "Sub/People/H.md": "",
+        }
+    )
+    assert names(root) == ["A", "B", "C", "D", "E", "F"]
+
+
+def test_configured_people_folders_and_globs(make_vault):
+    root = make_vault(
+        {
+            ".vaultkeeper/config.toml": 'people = ["CRM/Contacts", "*/Friends"]\n',
+            "People/A.md": "",
+            "CRM/Contacts/B.md": "",
+            "Home/Friends/C.md": "",
+        }
+    )
+    assert names(root) == ["B", "C"]
+
+
+def test_fields_are_read_case_insensitively(make_vault):
+    root = make_vault(
+        {
+            "People/ada.md": (
+                "---\nName: Ada Lovelace\nALIASES: Ada\nStage: GROWING\nCadence: monthly\n"
+                "Next: 2026-12-01\nSnooze: '[[2026-11-27]]'\nMet: 2026-01-31\nBirthday: --12-10\n"
+                "Focus: false\nPriority: true\nIdeas: [one, two]\ncompany: Engines\nphone: 0123\n---\n"
+            )
+        }
+    )
+    fields = person(report_of(root), "Ada Lovelace").person.fields
+    assert fields.aliases == ("Ada",)
+    assert fields.stage == "growing"
+    assert fields.cadence == Cadence("M", 1)
+    assert fields.next == date(2026, 12, 1)
+    assert fields.snooze == date(2026, 11, 27)
+    assert fields.met == date(2026, 1, 31)
+    assert fields.birthday == Birthday(12, 10)
+    assert fields.focus is False
+    assert fields.priority == 1
+    assert fields.ideas == ("one", "two")
+    assert dict(fields.extra) == {"company": "Engines", "phone": "0123"}
+
+
+def test_empty_values_are_absent(make_vault):
+    root = make_vault({"People/Ada.md": "---\nname:\naliases:\nstage:\ncadence:\nnext: ''\n---\n"})
+    report = report_of(root)
+    fields = person(report, "Ada").person.fields
+    assert (fields.aliases, fields.stage, fields.cadence, fields.next) == ((), None, None, None)
+    assert report.problems == ()
+
+
+def test_unknown_stage_is_a_problem_and_absent(make_vault):
+    root = make_vault({"People/Ada.md": "---\nstage: friend\n---\n"})
+    report = report_of(root)
+    assert person(report, "Ada").person.fields.stage is None
+    assert [(p.path, p.line) for p in report.problems] == [("People/Ada.md", 2)]
+    assert 'unknown stage "friend"' in report.problems[0].message
+
+
+def test_broken_front_matter_in_people_folder_is_still_a_person(make_vault):
+    root = make_vault({"People/Ada.md": "---\nstage: [new\n---\n## Log\n- 2026-11-20 coffee\n"})
+    report = report_of(root)
+    ada = person(report, "Ada")
+    assert ada.person.fields.stage is None and ada.interactions == 1
+    assert report.problems[0].message.startswith("invalid YAML")
+
+
+def test_link_forms_resolve_by_file_name_name_alias_and_path(make_vault):
+    root = make_vault(
+        {
+            "People/ada-l.md": "---\nname: Ada Lovelace\naliases: [Countess]\n---\n",
+            "Daily/2026-11-01.md": "[[ada-l]]\n",
+            "Daily/2026-11-02.md": "[[ADA LOVELACE|her]]\n",
+            "Daily/2026-11-03.md": "[[countess#Log]]\n",
+            "Daily/2026-11-04.md": "[[People/ada-l]]\n",
+            "Daily/2026-11-05.md": "[[Elsewhere/Ada Lovelace.md]]\n",
+            "Daily/2026-11-06.md": "[[Unknown Person]] is an ordinary link\n",
+        }
+    )
+    report = report_of(root)
+    assert person(report, "Ada Lovelace").interactions == 5
+    assert report.problems == ()
+
+
+def test_ambiguous_link_counts_for_neither_and_is_a_problem(make_vault):
+    root = make_vault(
+        {
+            "People/Ada Lovelace.md": "---\naliases: [Ada]\n---\n",
+            "People/Ada Byron.md": "---\naliases: [Ada]\n---\n",
+            "Daily/2026-11-20.md": "- lunch with [[Ada]]\n- and [[Ada Byron]]\n",
+        }
+    )
+    report = report_of(root)
+    assert person(report, "Ada Lovelace").interactions == 0
+    assert person(report, "Ada Byron").interactions == 1
+    assert [p.as_text() for p in report.problems] == [
+        "Daily/2026-11-20.md:1: ambiguous link [[Ada]]: matches People/Ada Byron.md, People/Ada Lovelace.md"
+    ]
+
+
+def test_path_link_disambiguates(make_vault):
+    root = make_vault(
+        {
+            "People/Work/Sam.md": "",
+            "People/Family/Sam.md": "---\nname: Sam Family\n---\n",
+            "Daily/2026-11-20.md": "[[Work/Sam]] and [[People/Family/Sam]]\n",
+        }
+    )
+    report = report_of(root)
+    assert person(report, "Sam").interactions == 1
+    assert person(report, "Sam Family").interactions == 1
+
+
+def test_two_people_with_the_same_name_is_a_problem_on_both(make_vault):
+    root = make_vault(
+        {
+            "People/Ada.md": "---\nname: Ada Lovelace\n---\n",
+            "Contacts/Ada Lovelace.md": "---\ntype: person\n---\n",
+            "People/Bob.md": "---\nname: Bob\n---\n",
+        }
+    )
+    report = report_of(root)
+    assert names(root) == ["Ada Lovelace", "Ada Lovelace", "Bob"]
+    assert [p.as_text() for p in report.problems] == [
+        'Contacts/Ada Lovelace.md: "Ada Lovelace" is also the name of People/Ada.md',
+        'People/Ada.md:2: "Ada Lovelace" is also the name of Contacts/Ada Lovelace.md',
+    ]
+
+
+def test_open_loops_from_own_note_and_linked_tasks(make_vault):
+    root = make_vault(
+        {
+            "People/Ada.md": "- [ ] send the paper\n- [x] done already\n- [ ] ask [[Ada]] herself\n",
+            "Projects/P.md": "- [ ] send [[Ada]] the paper\n```\n- [ ] [[Ada]] in code\n```\n- [>] [[Ada]] forwarded\n",
+        }
+    )
+    loops = person(report_of(root), "Ada").person.open_loops
+    assert [(l.path, l.line, l.text) for l in loops] == [
+        ("People/Ada.md", 1, "send the paper"),
+        ("People/Ada.md", 3, "ask [[Ada]] herself"),
+        ("Projects/P.md", 1, "send [[Ada]] the paper"),
+    ]

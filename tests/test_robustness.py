@@ -1,0 +1,136 @@
+"""Bad input never crashes and never stops the rest of the vault being read."""
+
+from datetime import date
+
+from conftest import person, report_of
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import vaultkeeper.vault as vault_module
+from vaultkeeper.parse import Context, parse_note
+
+GOOD = {"People/Good.md": "---\nstage: new\n---\n## Log\n- 2026-11-20 fine\n"}
+
+
+def problems_for(make_vault, files):
+    report = report_of(make_vault({**GOOD, **files}))
+    assert person(report, "Good").interactions == 1  # the rest of the vault still works
+    return [(p.path, p.line, p.message) for p in report.problems]
+
+
+def test_invalid_yaml(make_vault):
+    found = problems_for(make_vault, {"People/Bad.md": "---\nname: x\nstage: [new\n---\n"})
+    assert found[0][:2] == ("People/Bad.md", 3) and found[0][2].startswith("invalid YAML")
+
+
+def test_front_matter_list_or_string(make_vault):
+    found = problems_for(make_vault, {"People/L.md": "---\n- a\n---\n", "People/S.md": "---\nhello\n---\n"})
+    assert found == [
+        ("People/L.md", 2, "front matter is a list, not a mapping of keys to values"),
+        ("People/S.md", 2, "front matter is text, not a mapping of keys to values"),
+    ]
+
+
+def test_non_utf8_bytes(make_vault):
+    found = problems_for(make_vault, {"People/Latin.md": "---\nstage: new\n---\nJos\xe9\n".encode("latin-1")})
+    assert found == [("People/Latin.md", 4, "not valid UTF-8 (byte 0xe9); read with replacement characters")]
+
+
+def test_empty_file_and_binary_file(make_vault):
+    found = problems_for(make_vault, {"People/Empty.md": "", "People/Photo.md": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"})
+    assert found == [("People/Photo.md", None, "binary file, not a Markdown note")]
+
+
+def test_five_megabyte_note(make_vault):
+    big = "---\nstage: growing\n---\n## Log\n" + "- 2026-11-01 call gave:: x [[Good]]\n" * 150_000
+    assert len(big) > 5_000_000
+    report = report_of(make_vault({**GOOD, "People/Big.md": big}))
+    assert person(report, "Big").interactions == 150_000
+    assert person(report, "Big").gave == 150_000
+
+
+def test_bad_values(make_vault):
+    found = problems_for(
+        make_vault,
+        {"People/V.md": "---\nnext: 2026-02-30\ncadence: banana\nstage: friend\nbirthday: soon\n---\n## Log\n- no date\n"},
+    )
+    assert [(line, message.split(":")[0]) for _, line, message in found] == [
+        (2, "next"),
+        (3, "not a cadence"),
+        (4, "unknown stage \"friend\" (stages"),
+        (5, "birthday"),
+        (8, "log item has no date"),
+    ]
+
+
+def test_note_that_disappears_between_listing_and_reading(make_vault, monkeypatch):
+    root = make_vault({**GOOD, "People/Gone.md": "---\nstage: new\n---\n"})
+    listed = vault_module.list_notes
+
+    def list_then_delete(layout):
+        notes = listed(layout)
+        (root / "People/Gone.md").unlink()
+        return notes
+
+    monkeypatch.setattr(vault_module, "list_notes", list_then_delete)
+    report = report_of(root)
+    assert [s.name for s in report.people] == ["Good"]
+    assert [p.as_text() for p in report.problems] == ["People/Gone.md: file disappeared while it was being read"]
+
+
+def test_unreadable_file(make_vault, monkeypatch):
+    root = make_vault({**GOOD, "People/Locked.md": "x"})
+    real = vault_module.Path.read_bytes
+
+    def deny(self):
+        if self.name == "Locked.md":
+            raise PermissionError(13, "Permission denied")
+        return real(self)
+
+    monkeypatch.setattr(vault_module.Path, "read_bytes", deny)
+    report = report_of(root)
+    assert [p.as_text() for p in report.problems] == ["People/Locked.md: cannot read: Permission denied"]
+
+
+def test_crlf_and_bom(make_vault):
+    text = "\ufeff---\r\nstage: growing\r\naliases: [A]\r\n---\r\n## Log\r\n- 2026-11-20 coffee gave:: tea\r\n"
+    root = make_vault({"People/Ada.md": text.encode("utf-8"), "Daily/2026-11-21.md": "- [[A]]\r\n".encode()})
+    report = report_of(root)
+    ada = person(report, "Ada")
+    assert ada.person.fields.stage == "growing"
+    assert ada.interactions == 2 and ada.gave == 1
+    assert ada.person.interactions[0].text == "coffee gave:: tea"
+    assert report.problems == ()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    text=st.lists(
+        st.sampled_from(
+            list("-*+#>[]():|!`~ \t\n\r0123456789abcxyz.") + ["---\n", "[[", "]]", "gave::", "got::", "2026-11-20",
+            "- [ ] ", "- [x] ", "## Log\n", "### 2026-02-30 ", "\ufeff", "\x00", "```\n", "<!-- vaultkeeper:x -->\n",
+            "<!-- /vaultkeeper -->\n", "name: ", "stage: ", "cadence: ", "next: ", "attendees: ", "date: ", "{", "}", "&a", "*a", "!!", "?"]
+        ),
+        max_size=60,
+    ).map("".join),
+    daily=st.sampled_from([None, date(2026, 11, 20)]),
+    in_people=st.booleans(),
+)
+def test_parser_never_raises_on_arbitrary_text(text, daily, in_people):
+    note = parse_note("People/X.md", text.encode("utf-8"), Context(in_people, daily))
+    assert note.path == "People/X.md"
+    for problem in note.problems:
+        assert problem.path == "People/X.md"
+        assert problem.line is None or 1 <= problem.line <= text.count("\n") + 1 + text.count("\r")
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.binary(max_size=400))
+def test_parser_never_raises_on_arbitrary_bytes(data):
+    parse_note("People/X.md", data, Context(True, date(2026, 11, 20)))
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=400))
+def test_parser_never_raises_on_arbitrary_unicode(text):
+    parse_note("Daily/2026-11-20.md", text.encode("utf-8", "surrogatepass"), Context(False, date(2026, 11, 20)))

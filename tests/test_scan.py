@@ -1,0 +1,104 @@
+"""SPEC 1: finding the vault, and what is never read."""
+
+import os
+from pathlib import Path
+
+from conftest import person, report_of
+
+from vaultkeeper.config import Config
+from vaultkeeper.scan import find_vault, glob_match, list_notes, moment_regex, read_layout
+
+
+def test_find_vault_argument_env_marker_then_cwd(tmp_path, monkeypatch):
+    monkeypatch.delenv("VAULTKEEPER_VAULT", raising=False)
+    vault = tmp_path / "vault"
+    deep = vault / "People" / "Deep"
+    deep.mkdir(parents=True)
+    assert find_vault("given") == Path("given")
+    assert find_vault(None, cwd=deep) == deep.resolve()  # no marker: the current folder
+    (vault / ".obsidian").mkdir()
+    assert find_vault(None, cwd=deep) == vault.resolve()
+    (vault / "People" / ".vaultkeeper").mkdir()
+    assert find_vault(None, cwd=deep) == (vault / "People").resolve()
+    monkeypatch.setenv("VAULTKEEPER_VAULT", str(tmp_path / "other"))
+    assert find_vault(None, cwd=deep) == tmp_path / "other"
+    assert find_vault("given", cwd=deep) == Path("given")
+
+
+def test_never_read_folders(make_vault):
+    link = "- [[Ada]] contact\n"
+    root = make_vault(
+        {
+            ".obsidian/templates.json": '{"folder": "Templates/Obsidian"}',
+            ".obsidian/plugins/templater-obsidian/data.json": '{"templates_folder": "Tpl"}',
+            ".vaultkeeper/config.toml": 'exclude = ["Archive/**", "*.draft.md"]\noutput_dir = "Out/Pages"\n',
+            "People/Ada.md": "",
+            ".git/2026-11-01.md": link,
+            ".obsidian/2026-11-02.md": link,
+            ".trash/2026-11-03.md": link,
+            ".vaultkeeper/2026-11-04.md": link,
+            "Out/Pages/2026-11-05.md": link,
+            "Templates/Obsidian/2026-11-06.md": link,
+            "Tpl/2026-11-07.md": link,
+            "Archive/Old/2026-11-08.md": link,
+            "Notes/2026-11-09.draft.md": link,
+            "Templates/Obsidian/Person.md": "---\ntype: person\n---\n",
+            "Tpl/Person.md": "---\ntype: person\n---\n## Log\n- undated\n",
+            "Daily/2026-11-10.md": link,
+        }
+    )
+    report = report_of(root)
+    assert [s.name for s in report.people] == ["Ada"]
+    assert [i.path for i in person(report, "Ada").person.interactions] == ["Daily/2026-11-10.md"]
+    assert report.problems == ()
+
+
+def test_marked_block_content_is_never_read(make_vault):
+    root = make_vault(
+        {
+            "People/Ada.md": "",
+            "Daily/2026-11-20.md": (
+                "before\n<!-- vaultkeeper:focus -->\n- [[Ada]] generated, not contact\n"
+                "- [ ] [[Ada]] generated task\n<!-- /vaultkeeper -->\nafter\n"
+            ),
+        }
+    )
+    ada = person(report_of(root), "Ada")
+    assert ada.interactions == 0 and ada.person.open_loops == ()
+
+
+def test_symlinked_folders_are_not_followed(make_vault, tmp_path):
+    root = make_vault({"People/Ada.md": ""})
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "Bob.md").write_text("---\ntype: person\n---\n")
+    os.symlink(outside, root / "People" / "Linked")
+    assert [s.name for s in report_of(root).people] == ["Ada"]
+
+
+def test_listing_is_sorted_and_only_markdown(make_vault):
+    root = make_vault({"b.md": "", "a/z.md": "", "a b.md": "", "c.txt": "", "D.MD": ""})
+    layout = read_layout(root, Config())
+    assert list_notes(layout) == ["D.MD", "a b.md", "a/z.md", "b.md"]
+
+
+def test_glob_matching():
+    assert glob_match("Archive/2020/x.md", "Archive/**")
+    assert glob_match("Archive/x.md", "Archive")
+    assert glob_match("a/b/c.draft.md", "**/*.draft.md")
+    assert not glob_match("Archived/x.md", "Archive")
+    assert glob_match("Home/Friends/x.md", "*/Friends")
+    assert not glob_match("a/Home/Friends/x.md", "*/Friends")
+
+
+def test_moment_formats():
+    match = moment_regex("YYYY/MM/[Week] DD").fullmatch("2026/11/Week 20")
+    assert (match["y"], match["m"], match["d"]) == ("2026", "11", "20")
+    assert moment_regex("D.M.YYYY").fullmatch("5.1.2026")
+
+
+def test_bad_obsidian_settings_are_problems(make_vault):
+    root = make_vault({".obsidian/daily-notes.json": "{not json", "People/Ada.md": "", "2026-11-20.md": "[[Ada]]"})
+    report = report_of(root)
+    assert report.problems[0].path == ".obsidian/daily-notes.json"
+    assert person(report, "Ada").interactions == 1  # falls back to any date-named note
