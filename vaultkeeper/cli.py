@@ -62,6 +62,59 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @cli.command()
 @VAULT_ARGUMENT
 @TODAY_OPTION
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if any page or block is out of date.")
+@click.option("--dry-run", is_flag=True, help="Write nothing; show the diff of what would change.")
+@click.option("--force", is_flag=True, help="Overwrite pages edited by hand without keeping a copy.")
+def build(vault: str | None, today: str | None, check: bool, dry_run: bool, force: bool) -> None:
+    """Regenerate the pages in the output folder and the marked blocks in notes.
+
+    Only pages and blocks whose text changes are written, atomically. A page
+    edited by hand is kept as a copy next to it before it is replaced.
+
+    \b
+    Examples:
+        vaultkeeper build ~/Notes
+        vaultkeeper build --check      # in a pre-commit hook
+    """
+    from vaultkeeper.build import apply_plan, plan_build
+    from vaultkeeper.scan import find_vault
+    from vaultkeeper.vault import load_vault, resolve_today
+
+    day = resolve_today(today)
+    loaded = load_vault(find_vault(vault))
+    plan = plan_build(loaded, day, force=force)
+    for problem in plan.problems:
+        click.echo(problem.as_text(), err=True)
+    errors = list(plan.errors)
+    if check or dry_run:
+        for change in plan.changes:
+            click.echo(change.diff() if dry_run else f"out of date: {change.path}")
+        for error in errors:
+            click.echo(f"error: {error}", err=True)
+        if errors:
+            sys.exit(2)
+        if check and plan.changes:
+            click.echo(f"{len(plan.changes)} file(s) out of date; run: vaultkeeper build", err=True)
+            sys.exit(1)
+        return
+    for notice in plan.notices:
+        click.echo(notice, err=True)
+    errors += apply_plan(plan, loaded.layout.root, loaded.layout.config.output_dir)
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
+    written = len(plan.changes) - len([e for e in errors if e.path in {c.path for c in plan.changes}])
+    problems = len(plan.problems)
+    click.echo(
+        f"{written} written, {len(plan.unchanged)} unchanged · {len(loaded.people)} people · "
+        f"{problems} problem{'s' if problems != 1 else ''}"
+    )
+    if errors:
+        sys.exit(2)
+
+
+@cli.command()
+@VAULT_ARGUMENT
+@TODAY_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable state (see the README).")
 def status(vault: str | None, today: str | None, as_json: bool) -> None:
     """Show who is due, the focus list, who you owe, fading contacts and problems.

@@ -132,6 +132,8 @@ def focus_list(states: list[PersonState], limit: int) -> Focus:
         members=tuple(s.name for s in members),
         open_slots=slots,
         suggested_targets=tuple(s.name for s in targets[:slots]),
+        member_paths=tuple(s.person.path for s in members),
+        target_paths=tuple(s.person.path for s in targets[:slots]),
     )
 
 

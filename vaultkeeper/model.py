@@ -118,6 +118,7 @@ class ParsedNote:
     mentions: tuple[Mention, ...] = ()
     meeting: Meeting | None = None
     tasks: tuple[Task, ...] = ()
+    blocks: tuple[str, ...] = ()  # names of well-formed vaultkeeper blocks, to be filled
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,8 @@ class Focus:
     members: tuple[str, ...]
     open_slots: int
     suggested_targets: tuple[str, ...]
+    member_paths: tuple[str, ...] = ()
+    target_paths: tuple[str, ...] = ()
 
     @property
     def over_capacity(self) -> bool:

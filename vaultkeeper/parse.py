@@ -90,6 +90,8 @@ class _NoteReader:
         self.mentions: list[Mention] = []
         self.tasks: list[Task] = []
         self.body_tags: list[str] = []
+        self.blocks: list[str] = []
+        self.skip = self._skipped_lines(self.split.lines, self.split.body_start)
 
     def problem(self, line: int | None, message: str) -> None:
         self.problems.append(Problem(self.path, line, message))
@@ -121,6 +123,7 @@ class _NoteReader:
             mentions=tuple(self.mentions) if daily else (),
             meeting=meeting,
             tasks=tuple(self.tasks),
+            blocks=tuple(self.blocks),
         )
 
     # --- who the note is about -------------------------------------------
@@ -278,7 +281,7 @@ class _NoteReader:
         """One pass over the body: log entries, daily mentions, tasks and tags."""
         lines = self.split.lines
         start = self.split.body_start
-        skip = self._skipped_lines(lines, start)
+        skip = self.skip
         daily = self.context.daily_date is not None and not is_person and not log_only
         headings = {h.lower() for h in self.context.log_headings}
         log_level: int | None = None
@@ -335,7 +338,10 @@ class _NoteReader:
     def _skipped_lines(self, lines: list[str], start: int) -> set[int]:
         """Line indexes inside marked blocks: vaultkeeper's own output, never input."""
         body = lines[start:]
-        blocks, _ = find_blocks(body, first_line=start + 1)
+        blocks, problems = find_blocks(body, first_line=start + 1)
+        self.blocks = [block.name for block in blocks] if not problems else []
+        for line, message in problems:
+            self.problem(line, message)
         skipped: set[int] = set()
         for block in blocks:
             skipped.update(range(start + block.start, start + block.end + 1))

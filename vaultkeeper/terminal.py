@@ -90,13 +90,13 @@ def render_status(report: Report, style: Style = plain) -> str:
     section(f"Due today and this week ({len(soon)})", "warn", table(_due_rows(soon, today)))
 
     focus = report.focus
-    states = {s.name: s for s in people if s.focus}
+    states = {s.person.path: s for s in people}
     focus_rows = []
-    for name in focus.members:
-        s = states[name]
+    for path in focus.member_paths:
+        s = states[path]
         due = f"due {s.next_due.isoformat()}" if s.next_due else "no due date"
         extra = "ready to graduate" if "ready-to-graduate" in s.flags else ""
-        focus_rows.append([name, s.person.fields.stage or "pinned", due, extra])
+        focus_rows.append([s.name, s.person.fields.stage or "pinned", due, extra])
     title = f"Focus {len(focus.members)}/{focus.limit}"
     if focus.over_capacity:
         title += " — over capacity: graduate or pause someone before taking on more"

@@ -1,0 +1,1 @@
+"""The default page templates, shipped inside the package as `vaultkeeper.templates`."""

@@ -1,0 +1,199 @@
+"""`vaultkeeper build`: render the pages and marked blocks, then write what changed.
+
+Planning reads and renders only; applying is the only step that writes, so
+`--check` and `--dry-run` are exactly the plan without the apply.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from vaultkeeper import front_matter
+from vaultkeeper.blocks import find_blocks
+from vaultkeeper.errors import VaultkeeperError
+from vaultkeeper.model import Problem, sort_problems
+from vaultkeeper.pages import (
+    BLOCK_NAMES,
+    PAGES,
+    Renderer,
+    TemplateError,
+    block_text,
+    has_conflict_markers,
+    is_pristine,
+)
+from vaultkeeper.vault import Vault
+from vaultkeeper.views import arrange
+from vaultkeeper.write import WriteError, ensure_folder, inside, write_atomic
+
+
+@dataclass(frozen=True)
+class Change:
+    """One file whose text will change. `old` is None for a new file."""
+
+    path: str
+    old: bytes | None
+    new: bytes
+    backup: str | None = None  # where a hand-edited page's text is kept first
+    stamp: tuple[int, int] | None = None  # (size, mtime_ns) the file must still have
+
+    def diff(self) -> str:
+        old = (self.old or b"").decode("utf-8", "replace").splitlines(keepends=True)
+        new = self.new.decode("utf-8", "replace").splitlines(keepends=True)
+        return "".join(difflib.unified_diff(old, new, f"a/{self.path}", f"b/{self.path}"))
+
+
+@dataclass
+class Plan:
+    changes: list[Change] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[VaultkeeperError] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+
+def plan_build(vault: Vault, today: date, force: bool = False) -> Plan:
+    """Everything a build would write, without writing anything."""
+    root = vault.layout.root
+    config = vault.layout.config
+    plan = Plan(problems=list(vault.problems))
+    report = vault.report(today)
+    arranged = arrange(report, config.graduate_after)
+    renderer = Renderer(root)
+    rendered: dict[str, str] = {}
+    for page in PAGES:
+        try:
+            rendered[page] = renderer.render(page, arranged, config.output_dir)
+        except TemplateError as error:
+            plan.errors.append(error)
+    for page, text in rendered.items():
+        _plan_page(plan, root, f"{config.output_dir}/{page}.md", text, force)
+    for note in vault.notes:
+        if note.blocks:
+            _plan_blocks(plan, root, note.path, rendered)
+    plan.problems = sort_problems(plan.problems)
+    return plan
+
+
+def _plan_page(plan: Plan, root: Path, rel: str, text: str, force: bool) -> None:
+    path = root / rel
+    new = text.encode("utf-8")
+    if path.is_symlink():
+        plan.errors.append(WriteError("is a symlink; not replacing it with a page", rel))
+        return
+    try:
+        old = path.read_bytes()
+    except FileNotFoundError:
+        plan.changes.append(Change(rel, None, new))
+        return
+    except OSError as error:
+        plan.errors.append(WriteError(f"cannot read: {error.strerror}", rel))
+        return
+    if old == new:
+        plan.unchanged.append(rel)
+        return
+    current = old.decode("utf-8", "replace")
+    if force or is_pristine(current) or has_conflict_markers(current):
+        plan.changes.append(Change(rel, old, new))
+        return
+    backup = _backup_name(root, rel)
+    plan.notices.append(f"{rel} was edited by hand; your version is kept as {backup}")
+    plan.changes.append(Change(rel, old, new, backup=backup))
+
+
+def _backup_name(root: Path, rel: str) -> str:
+    stem = rel[:-3]
+    candidate, number = f"{stem}.edited.md", 1
+    while (root / candidate).exists():
+        number += 1
+        candidate = f"{stem}.edited-{number}.md"
+    return candidate
+
+
+def _plan_blocks(plan: Plan, root: Path, rel: str, rendered: dict[str, str]) -> None:
+    """Fill a note's marked blocks; any doubt leaves the note untouched."""
+    path = root / rel
+    if path.is_symlink():
+        plan.problems.append(Problem(rel, None, "vaultkeeper blocks in a symlinked note are not filled"))
+        return
+    try:
+        stat = path.stat()
+        old = path.read_bytes()
+        text = old.decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return  # the parse step has reported it; a note we cannot read is not written
+    filled = fill_blocks(text, rendered)
+    if isinstance(filled, list):
+        plan.problems.extend(Problem(rel, line, message) for line, message in filled)
+        return
+    new = filled.encode("utf-8")
+    if new == old:
+        plan.unchanged.append(rel)
+    else:
+        plan.changes.append(Change(rel, old, new, stamp=(stat.st_size, stat.st_mtime_ns)))
+
+
+def fill_blocks(text: str, rendered: dict[str, str]) -> str | list[tuple[int, str]]:
+    """The note with every marked block filled, or (line, message) problems.
+
+    Only the lines between the markers change; the markers, the BOM and each
+    line's ending are kept as they were.
+    """
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    lines = text[len(bom) :].split("\n")
+    start = front_matter.split("\n".join(line.rstrip("\r") for line in lines)).body_start
+    blocks, problems = find_blocks([line.rstrip("\r") for line in lines[start:]], first_line=start + 1)
+    for block in blocks:
+        if block.name not in BLOCK_NAMES:
+            known = ", ".join(sorted(BLOCK_NAMES))
+            problems.append((start + block.start + 1, f"unknown vaultkeeper block '{block.name}' (known: {known})"))
+        elif BLOCK_NAMES[block.name] not in rendered:
+            problems.append((start + block.start + 1, f"block '{block.name}' not filled: its template failed"))
+    if problems:
+        return problems
+    out: list[str] = []
+    position = 0
+    for block in blocks:
+        first, last = start + block.start, start + block.end
+        ending = "\r" if lines[first].endswith("\r") else ""
+        out.extend(lines[position : first + 1])
+        content = block_text(rendered[BLOCK_NAMES[block.name]])
+        if content:
+            out.extend(line + ending for line in content.split("\n"))
+        position = last
+    out.extend(lines[position:])
+    return bom + "\n".join(out)
+
+
+def apply_plan(plan: Plan, root: Path, output_dir: str) -> list[VaultkeeperError]:
+    """Write every planned change atomically; returns what could not be written."""
+    errors: list[VaultkeeperError] = []
+    if any(c.path.startswith(output_dir + "/") for c in plan.changes):
+        try:
+            ensure_folder(root, output_dir)
+        except WriteError as error:
+            return [error]
+    for change in plan.changes:
+        path = root / change.path
+        try:
+            inside(root, path.parent, change.path)
+            if change.stamp is not None and _stamp(path) != change.stamp:
+                errors.append(WriteError("changed while building; left alone (build again)", change.path))
+                continue
+            if change.backup is not None and change.old is not None:
+                write_atomic(root / change.backup, change.old, change.backup)
+            write_atomic(path, change.new, change.path)
+        except WriteError as error:
+            errors.append(error)
+    return errors
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_size, stat.st_mtime_ns)

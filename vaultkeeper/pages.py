@@ -1,0 +1,141 @@
+"""Rendering the generated pages with Jinja2, and the marks that make them ours.
+
+Templates come from the vault's `.vaultkeeper/templates/` first, then the
+defaults shipped in the package. A synced vault may carry templates written by
+someone else, so every template renders in Jinja2's sandbox.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import traceback
+from importlib.resources import files
+from pathlib import Path
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from vaultkeeper.errors import VaultkeeperError
+from vaultkeeper.views import Pages, cell, escape
+
+PAGES = ("Dashboard", "Follow-ups", "Focus", "Reciprocity")
+BLOCK_NAMES = {name.lower(): name for name in PAGES}
+USER_TEMPLATES = ".vaultkeeper/templates"
+FOOTER = re.compile(r"^<!-- vaultkeeper: generated page, edit your notes instead; checksum ([0-9a-f]{16}) -->$")
+CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
+
+
+class TemplateError(VaultkeeperError):
+    """A page template that does not parse or fails while rendering."""
+
+
+def default_templates() -> Path:
+    return Path(str(files("vaultkeeper.templates")))
+
+
+def _inline(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+class Renderer:
+    """Renders pages from the user's templates, falling back to the defaults."""
+
+    def __init__(self, vault: Path):
+        self.vault = vault
+        self.user_dir = vault / USER_TEMPLATES
+        self.env = SandboxedEnvironment(
+            loader=jinja2.ChoiceLoader(
+                [jinja2.FileSystemLoader(str(self.user_dir)), jinja2.FileSystemLoader(str(default_templates()))]
+            ),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+            autoescape=False,
+        )
+        self.env.filters.update(cell=cell, escape_md=escape, inline=_inline)
+
+    def shown_path(self, filename: str | None, name: str) -> str:
+        """A template's path as the user should see it (never absolute)."""
+        if filename:
+            path = Path(filename)
+            if path.is_relative_to(self.user_dir):
+                return path.relative_to(self.vault).as_posix()
+        return f"templates/{name}"
+
+    def render(self, page: str, pages: Pages, output_dir: str) -> str:
+        """The page's text, normalized and signed; raises TemplateError with file and line."""
+        name = f"{page}.md.j2"
+        try:
+            template = self.env.get_template(name)
+            text = template.render(**vars(pages), output_dir=output_dir)
+        except jinja2.TemplateSyntaxError as error:
+            where = self.shown_path(error.filename, error.name or name)
+            raise TemplateError(f"template error: {error.message}", where, error.lineno) from None
+        except Exception as error:  # noqa: BLE001 - any failure inside a template is the template's
+            filename, line = _template_frame(error)
+            where = self.shown_path(filename, name)
+            raise TemplateError(f"template error: {type(error).__name__}: {error}", where, line) from None
+        return sign(normalize(text))
+
+
+def _template_frame(error: BaseException) -> tuple[str | None, int | None]:
+    """The template file and line where a rendering error happened (Jinja maps frames)."""
+    found: tuple[str | None, int | None] = (None, None)
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename.endswith(".j2"):
+            found = (frame.filename, frame.lineno)
+    return found
+
+
+def normalize(text: str) -> str:
+    """LF endings, no trailing spaces, headings set apart, single blank lines, final newline."""
+    out: list[str] = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = line.rstrip()
+        heading = line.startswith("#")
+        if heading and out and out[-1]:
+            out.append("")
+        if line or (out and out[-1]):
+            out.append(line)
+        if heading:
+            out.append("")
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out) + "\n"
+
+
+def _checksum(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:16]
+
+
+def sign(body: str) -> str:
+    """Append the footer whose checksum later tells a hand edit from our own text."""
+    return f"{body}\n<!-- vaultkeeper: generated page, edit your notes instead; checksum {_checksum(body)} -->\n"
+
+
+def is_pristine(text: str) -> bool:
+    """Whether a page is exactly as vaultkeeper wrote it (no hand edits)."""
+    body, _, footer = text.removesuffix("\n").rpartition("\n\n")
+    match = FOOTER.match(footer)
+    return bool(match) and _checksum(body + "\n") == match.group(1)
+
+
+def has_conflict_markers(text: str) -> bool:
+    """Git left `<<<<<<<`/`=======`/`>>>>>>>` lines: the page is simply regenerated."""
+    return len(set(m.group(1)[0] for m in CONFLICT.finditer(text))) >= 2
+
+
+def block_text(page: str) -> str:
+    """A page's content for a marked block: without its title and footer."""
+    lines = page.rstrip("\n").split("\n")
+    if lines and FOOTER.match(lines[-1]):
+        lines.pop()
+    if lines and lines[0].startswith("# "):
+        lines.pop(0)
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines)

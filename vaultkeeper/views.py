@@ -1,0 +1,214 @@
+"""What the page templates display: a Report arranged into plain, pre-formatted values.
+
+Templates only display; every decision (sections, order, next step, escaping)
+is made here so user templates stay simple and pages stay deterministic.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from vaultkeeper.model import OpenLoop, PersonState, Problem, Report
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
+_UNLINKABLE = re.compile(r"[\[\]|#^]")
+
+
+def escape(text: str) -> str:
+    """Plain text made safe as Markdown: no emphasis, links, HTML or table breaks."""
+    text = _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return "\\" + text if text.startswith(("#", "+", "-", ">", "=")) else text
+
+
+def cell(text: str) -> str:
+    """Text written by the user (may hold links) made safe inside a table cell."""
+    return " ".join(text.split()).replace("\\|", "|").replace("|", "\\|")
+
+
+def wikilink(path: str, name: str) -> str:
+    """`[[People/Ada Lovelace|Ada Lovelace]]`: by path, so it is never ambiguous."""
+    target = path[:-3] if path.lower().endswith(".md") else path
+    if _UNLINKABLE.search(target):  # Obsidian cannot link such a file name
+        return f"**{escape(name)}**"
+    label = re.sub(r"[\[\]|]", lambda m: {"[": "(", "]": ")", "|": "/"}[m.group(0)], name)
+    label = re.sub(r"([`*_<>])", r"\\\1", " ".join(label.split()))
+    return f"[[{target}|{label}]]"
+
+
+@dataclass(frozen=True)
+class Item:
+    date: str
+    kind: str  # "gave" or "got"
+    text: str
+
+
+@dataclass(frozen=True)
+class PersonView:
+    """One person as the pages show them."""
+
+    name: str
+    link: str
+    path: str
+    stage: str
+    cadence: str
+    due: str
+    due_reason: str
+    last_contact: str
+    met: str
+    next_step: str
+    open_loops: tuple[OpenLoop, ...]
+    ideas: tuple[str, ...]
+    gave: int
+    got: int
+    balance: int
+    interactions: int
+    recent_items: tuple[Item, ...]
+    flags: tuple[str, ...]
+    birthday: str
+    ready_to_graduate: bool
+    graduation: str
+
+    @property
+    def balance_text(self) -> str:
+        return f"{self.balance:+d}" if self.balance else "0"
+
+
+@dataclass(frozen=True)
+class ProblemView:
+    path: str
+    line: int | None
+    message: str
+    where: str  # "People/Bad.md:3", escaped
+
+
+@dataclass(frozen=True)
+class Pages:
+    """Everything the default templates show, grouped by section."""
+
+    people: int
+    overdue: tuple[PersonView, ...]
+    today: tuple[PersonView, ...]
+    this_week: tuple[PersonView, ...]
+    later: tuple[PersonView, ...]
+    focus_members: tuple[PersonView, ...]
+    focus_limit: int
+    over_capacity: bool
+    open_slots: int
+    suggested_targets: tuple[PersonView, ...]
+    owes: tuple[PersonView, ...]
+    fading: tuple[PersonView, ...]
+    birthdays: tuple[PersonView, ...]
+    ledger: tuple[PersonView, ...]
+    problems: tuple[ProblemView, ...]
+
+
+def _next_step(state: PersonState) -> str:
+    """What to do next for this person, in a few words."""
+    if state.due_reason == "plan" and state.plans:
+        first = min(state.plans, key=lambda p: (p.date, p.path, p.line))
+        return f"planned {first.date.isoformat()}: {first.text}" if first.text else f"planned {first.date.isoformat()}"
+    if state.person.open_loops:
+        return f"open loop: {state.person.open_loops[0].text}"
+    if state.person.fields.ideas:
+        return f"idea: {state.person.fields.ideas[0]}"
+    if state.interactions == 0:
+        return "make first contact"
+    return "get in touch"
+
+
+def _graduation(state: PersonState, needed: int) -> str:
+    if "ready-to-graduate" in state.flags:
+        return "ready to graduate: move to established and free a focus slot"
+    missing = []
+    if state.gave < 1:
+        missing.append("give something")
+    if state.got < 1:
+        missing.append("receive something")
+    if state.interactions < needed:
+        missing.append(f"{needed - state.interactions} more interaction{'s' if needed - state.interactions != 1 else ''}")
+    return "to graduate: " + ", ".join(missing) if missing else ""
+
+
+def person_view(state: PersonState, graduate_after: int) -> PersonView:
+    fields = state.person.fields
+    past_items = [
+        Item(i.date.isoformat(), kind, text)
+        for i in state.person.interactions
+        if state.last_contact is not None and i.date <= state.last_contact
+        for kind, texts in (("gave", i.gave), ("got", i.got))
+        for text in texts
+    ]
+    return PersonView(
+        name=state.name,
+        link=wikilink(state.person.path, state.name),
+        path=state.person.path,
+        stage=fields.stage or "",
+        cadence=state.cadence.human() if state.cadence else "",
+        due=state.next_due.isoformat() if state.next_due else "",
+        due_reason=state.due_reason or "",
+        last_contact=state.last_contact.isoformat() if state.last_contact else "",
+        met=fields.met.isoformat() if fields.met else "",
+        next_step=_next_step(state),
+        open_loops=state.person.open_loops,
+        ideas=fields.ideas,
+        gave=state.gave,
+        got=state.got,
+        balance=state.balance,
+        interactions=state.interactions,
+        recent_items=tuple(reversed(past_items[-3:])),
+        flags=state.flags,
+        birthday=state.next_birthday.isoformat() if state.next_birthday else "",
+        ready_to_graduate="ready-to-graduate" in state.flags,
+        graduation=_graduation(state, graduate_after),
+    )
+
+
+def problem_view(problem: Problem) -> ProblemView:
+    where = problem.path if problem.line is None else f"{problem.path}:{problem.line}"
+    return ProblemView(problem.path, problem.line, problem.message, escape(where))
+
+
+def arrange(report: Report, graduate_after: int) -> Pages:
+    """Sort the report's people into the sections the pages show."""
+    views = {s.person.path: person_view(s, graduate_after) for s in report.people}
+    by_due = sorted(
+        (s for s in report.people if s.next_due is not None),
+        key=lambda s: (s.next_due, s.name.casefold(), s.person.path),
+    )
+    week_end = report.today + timedelta(days=7)
+
+    def pick(condition) -> tuple[PersonView, ...]:
+        return tuple(views[s.person.path] for s in by_due if condition(s.next_due))
+
+    by_name = list(report.people)
+    return Pages(
+        people=len(report.people),
+        overdue=pick(lambda due: due < report.today),
+        today=pick(lambda due: due == report.today),
+        this_week=pick(lambda due: report.today < due <= week_end),
+        later=pick(lambda due: due > week_end),
+        focus_members=tuple(views[path] for path in report.focus.member_paths),
+        focus_limit=report.focus.limit,
+        over_capacity=report.focus.over_capacity,
+        open_slots=report.focus.open_slots,
+        suggested_targets=tuple(views[path] for path in report.focus.target_paths),
+        owes=tuple(
+            views[s.person.path]
+            for s in sorted(by_name, key=lambda s: (s.balance, s.name.casefold()))
+            if "owes" in s.flags
+        ),
+        fading=tuple(views[s.person.path] for s in by_name if "fading" in s.flags),
+        birthdays=tuple(
+            views[s.person.path]
+            for s in sorted(by_name, key=lambda s: (s.next_birthday or date.max, s.name.casefold()))
+            if "birthday-soon" in s.flags
+        ),
+        ledger=tuple(
+            views[s.person.path]
+            for s in sorted(by_name, key=lambda s: (s.balance, s.name.casefold(), s.person.path))
+            if s.gave or s.got
+        ),
+        problems=tuple(problem_view(p) for p in report.problems),
+    )
