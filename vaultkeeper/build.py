@@ -55,14 +55,17 @@ class Plan:
     notices: list[str] = field(default_factory=list)
 
 
-def plan_build(vault: Vault, today: date, force: bool = False) -> Plan:
-    """Everything a build would write, without writing anything."""
+def plan_build(vault: Vault, today: date, force: bool = False, renderer: Renderer | None = None) -> Plan:
+    """Everything a build would write, without writing anything.
+
+    A long-lived caller (watch) passes its renderer so templates compile once.
+    """
     root = vault.layout.root
     config = vault.layout.config
     plan = Plan(problems=list(vault.problems))
     report = vault.report(today)
     arranged = arrange(report, config.graduate_after)
-    renderer = Renderer(root)
+    renderer = renderer or Renderer(root)
     rendered: dict[str, str] = {}
     for page in PAGES:
         try:

@@ -114,6 +114,48 @@ def build(vault: str | None, today: str | None, check: bool, dry_run: bool, forc
 
 @cli.command()
 @VAULT_ARGUMENT
+@click.option("--poll", is_flag=True, help="Poll for changes instead of OS events (network drives, some sync folders).")
+@click.option(
+    "--debounce",
+    type=click.IntRange(0, 60_000),
+    default=300,
+    show_default=True,
+    metavar="MS",
+    help="Quiet period after a burst of changes before updating.",
+)
+def watch(vault: str | None, poll: bool, debounce: int) -> None:
+    """Build once, then keep the pages current as notes change, until Ctrl-C.
+
+    Only the files that changed are re-read. The pages are also rebuilt at
+    local midnight, since what is due depends on the date.
+
+    \b
+    Example:
+        vaultkeeper watch ~/Notes
+    """
+    import signal
+
+    from vaultkeeper.scan import find_vault
+    from vaultkeeper.vault import resolve_today
+    from vaultkeeper.watch import Watcher
+
+    resolve_today(None)  # a bad $VAULTKEEPER_TODAY is a usage error before anything starts
+    watcher = Watcher(
+        find_vault(vault),
+        poll=poll,
+        debounce=debounce / 1000,
+        today=lambda: resolve_today(None),
+        out=lambda line: click.echo(line),
+        err=lambda line: click.echo(line, err=True),
+    )
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: watcher.stop())
+    watcher.run()
+    click.echo("stopped")
+
+
+@cli.command()
+@VAULT_ARGUMENT
 @TODAY_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the machine-readable state (see the README).")
 def status(vault: str | None, today: str | None, as_json: bool) -> None:

@@ -59,12 +59,52 @@ def assemble(layout: Layout, notes: list[ParsedNote]) -> Vault:
     return Vault(layout, tuple(notes), tuple(people), tuple(problems))
 
 
-def load_vault(root: Path) -> Vault:
-    """Read every note of the vault at `root`."""
+class NoteSet:
+    """The parsed notes of a vault by path, refreshable one file at a time."""
+
+    def __init__(self, layout: Layout):
+        self.layout = layout
+        self.notes: dict[str, ParsedNote] = {}
+
+    @classmethod
+    def read(cls, layout: Layout) -> NoteSet:
+        notes = cls(layout)
+        for path in list_notes(layout):
+            notes.notes[path] = read_note(layout, path)
+        return notes
+
+    def is_note(self, path: str) -> bool:
+        """Whether a vault-relative path is one vaultkeeper reads (if it exists)."""
+        return path.lower().endswith(".md") and not self.layout.is_skipped(path)
+
+    def refresh(self, path: str) -> None:
+        """Re-read one note, or forget it when it no longer exists."""
+        if not self.is_note(path):
+            return
+        if (self.layout.root / path).is_file():
+            self.notes[path] = read_note(self.layout, path)
+        else:
+            self.notes.pop(path, None)
+
+    def under(self, folder: str) -> list[str]:
+        """Known notes inside a folder (for folder moves and deletions)."""
+        prefix = folder.rstrip("/") + "/"
+        return [path for path in self.notes if path.startswith(prefix)]
+
+    def vault(self) -> Vault:
+        return assemble(self.layout, [self.notes[path] for path in sorted(self.notes)])
+
+
+def read_layout_of(root: Path) -> Layout:
+    """The configuration and Obsidian settings of the vault at `root`."""
     if not root.is_dir():
         raise UsageError(f"not a folder: {root}")
-    layout = read_layout(root, load_config(root))
-    return assemble(layout, [read_note(layout, path) for path in list_notes(layout)])
+    return read_layout(root, load_config(root))
+
+
+def load_vault(root: Path) -> Vault:
+    """Read every note of the vault at `root`."""
+    return NoteSet.read(read_layout_of(root)).vault()
 
 
 def resolve_today(option: str | None) -> date:
