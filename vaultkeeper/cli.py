@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from vaultkeeper import __version__
-from vaultkeeper.errors import VaultkeeperError
+from vaultkeeper.errors import UsageError, VaultkeeperError
 
 VAULT_ARGUMENT = click.argument("vault", required=False, type=click.Path(file_okay=False))
 TODAY_OPTION = click.option(
@@ -201,6 +201,152 @@ def doctor(vault: str | None) -> None:
         click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {len(loaded.notes)} notes", err=True)
         sys.exit(1)
     click.echo(f"no problems in {len(loaded.notes)} notes ({len(loaded.people)} people)")
+
+
+VAULT_OPTION = click.option(
+    "--vault",
+    type=click.Path(file_okay=False),
+    help="The vault (default: $VAULTKEEPER_VAULT, else the nearest folder with .vaultkeeper/ or .obsidian/).",
+)
+
+
+@cli.command()
+@VAULT_ARGUMENT
+@TODAY_OPTION
+def init(vault: str | None, today: str | None) -> None:
+    """Set up a vault: a commented config, its .gitignore, a People folder, a first build.
+
+    Never overwrites a file; running it again changes nothing.
+
+    \b
+    Example:
+        vaultkeeper init ~/Notes
+    """
+    from pathlib import Path
+
+    from vaultkeeper.build import apply_plan, plan_build
+    from vaultkeeper.capture import init_vault
+    from vaultkeeper.scan import find_vault
+    from vaultkeeper.vault import load_vault, resolve_today
+
+    day = resolve_today(today)
+    root = Path(vault) if vault else find_vault(None)
+    for made in init_vault(root):
+        click.echo(f"created {made}")
+    loaded = load_vault(root)
+    plan = plan_build(loaded, day)
+    errors = plan.errors + apply_plan(plan, root, loaded.layout.config.output_dir)
+    for change in plan.changes:
+        click.echo(f"built {change.path}")
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
+    if errors:
+        sys.exit(2)
+    click.echo(f"vault ready: {root}")
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--stage", type=click.Choice(["target", "new", "growing", "established", "dormant"], case_sensitive=False))
+@click.option("--cadence", help="How often to be in touch, e.g. '2 weeks', 'monthly'.")
+@click.option("--met", metavar="YYYY-MM-DD|today", help="When you met.")
+@click.option("--tag", "tags", multiple=True, help="A tag (repeatable).")
+@click.option("--alias", "aliases", multiple=True, help="Another name links may use (repeatable).")
+@VAULT_OPTION
+@TODAY_OPTION
+def add(
+    name: str,
+    stage: str | None,
+    cadence: str | None,
+    met: str | None,
+    tags: tuple[str, ...],
+    aliases: tuple[str, ...],
+    vault: str | None,
+    today: str | None,
+) -> None:
+    """Create a person note (front matter and an empty log) in the people folder.
+
+    \b
+    Example:
+        vaultkeeper add "Ada Lovelace" --stage new --met today --tag work
+    """
+    from vaultkeeper.capture import NewPerson, add_person
+    from vaultkeeper.dates import DateError, parse_iso_day
+    from vaultkeeper.scan import find_vault
+    from vaultkeeper.vault import load_vault, resolve_today
+
+    met_day = None
+    if met:
+        try:
+            met_day = resolve_today(today) if met.lower() == "today" else parse_iso_day(met)
+        except DateError as error:
+            raise UsageError(f"--met: {error}") from None
+    loaded = load_vault(find_vault(vault))
+    rel = add_person(loaded, NewPerson(name, stage, cadence, met_day, tags, aliases))
+    click.echo(f"created {rel}")
+
+
+@cli.command()
+@click.argument("name")
+@click.argument("text")
+@click.option("--date", "day", metavar="YYYY-MM-DD", help="When it happened (default: today).")
+@click.option("--gave", multiple=True, help="Something you gave (repeatable).")
+@click.option("--got", multiple=True, help="Something you received (repeatable).")
+@click.option("--next", "next_value", metavar="DATE|CADENCE", help="Set the `next` follow-up: a date, or e.g. '2 weeks'.")
+@VAULT_OPTION
+@TODAY_OPTION
+def log(
+    name: str,
+    text: str,
+    day: str | None,
+    gave: tuple[str, ...],
+    got: tuple[str, ...],
+    next_value: str | None,
+    vault: str | None,
+    today: str | None,
+) -> None:
+    """Add an interaction to a person's log, changing nothing else in the note.
+
+    \b
+    Example:
+        vaultkeeper log Ada "Coffee, talked about her seed round" --gave "intro to Grace" --next "2 weeks"
+    """
+    from vaultkeeper.capture import log_interaction
+    from vaultkeeper.dates import DateError, parse_iso_day
+    from vaultkeeper.scan import find_vault
+    from vaultkeeper.vault import load_vault, resolve_today
+
+    try:
+        when = parse_iso_day(day) if day else resolve_today(today)
+    except DateError as error:
+        raise UsageError(f"--date: {error}") from None
+    loaded = load_vault(find_vault(vault))
+    logged = log_interaction(loaded, name, text, when, gave, got, next_value)
+    click.echo(f"{logged.path}:{logged.line}: - {logged.entry}")
+
+
+@cli.command()
+@click.argument("name")
+@VAULT_OPTION
+@TODAY_OPTION
+def show(name: str, vault: str | None, today: str | None) -> None:
+    """One person's card: state, why they are due, gave/got, open loops, ideas, timeline.
+
+    \b
+    Example:
+        vaultkeeper show Ada
+    """
+    from vaultkeeper.capture import find_person
+    from vaultkeeper.scan import find_vault
+    from vaultkeeper.terminal import ansi, plain, render_card
+    from vaultkeeper.vault import load_vault, resolve_today
+
+    day = resolve_today(today)
+    loaded = load_vault(find_vault(vault))
+    path = find_person(loaded, name)
+    state = next(s for s in loaded.report(day).people if s.person.path == path)
+    colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    click.echo(render_card(state, day, ansi if colour else plain), nl=False, color=colour)
 
 
 def main() -> None:

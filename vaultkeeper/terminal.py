@@ -130,3 +130,62 @@ def render_status(report: Report, style: Style = plain) -> str:
         shown.append(f"  … and {len(problems) - 10} more (vaultkeeper doctor lists them all)")
     section(f"Problems ({len(problems)})", "bad", shown)
     return "\n".join(lines) + "\n"
+
+
+def render_card(state: PersonState, today: date, style: Style = plain) -> str:
+    """One person's card for `vaultkeeper show`: state, reasons, items, timeline."""
+    person, fields = state.person, state.person.fields
+    lines = [style(state.name, "head") + f"  ({person.path})"]
+    reasons = {
+        "plan": "a planned interaction",
+        "next": "the `next` date",
+        "cadence": "last contact + cadence",
+        "met": "met + cadence (never contacted)",
+        "new": "a cadence and no contact yet",
+        "snooze": "snoozed until then",
+    }
+    due = "none"
+    if state.next_due is not None:
+        due = f"{state.next_due.isoformat()} ({days_text(state.days_until_due or 0)}; from {reasons[state.due_reason or 'cadence']})"
+    rows = [
+        ["stage", fields.stage or "(none)"],
+        ["cadence", f"every {state.cadence.human()}" if state.cadence else "(none)"],
+        ["last contact", _last(state, today).removeprefix("last ")],
+        ["next due", due],
+        ["gave / got", f"{state.gave} / {state.got} (balance {state.balance:+d})"],
+    ]
+    if fields.aliases:
+        rows.append(["aliases", ", ".join(fields.aliases)])
+    if fields.met:
+        rows.append(["met", fields.met.isoformat()])
+    if fields.birthday:
+        rows.append(["birthday", f"{fields.birthday.iso()} (next {state.next_birthday.isoformat()})"])
+    if state.focus:
+        rows.append(["focus", "yes"])
+    if state.flags:
+        rows.append(["flags", ", ".join(state.flags)])
+    rows += [[key, value] for key, value in fields.extra]
+    lines += table(rows)
+
+    def section(title: str, body: list[str]) -> None:
+        if body:
+            lines.append("")
+            lines.append(style(title, "head"))
+            lines.extend(body)
+
+    section("Ideas", [f"  - {idea}" for idea in fields.ideas])
+    section("Open loops", [f"  - {loop.text}  ({loop.path}:{loop.line})" for loop in person.open_loops])
+    items = [
+        f"  {i.date.isoformat()} {kind}: {text}"
+        for i in person.interactions
+        if i.date <= today
+        for kind, texts in (("gave", i.gave), ("got", i.got))
+        for text in texts
+    ]
+    section("Given and received", items)
+    timeline = [
+        [i.date.isoformat() + (" (plan)" if i.date > today else ""), i.text or "-", f"{i.path}:{i.line}"]
+        for i in reversed(person.interactions)
+    ]
+    section("Timeline", table(timeline))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,331 @@
+"""Capture commands: init, add, log, show. They write into the user's notes, so surgically."""
+
+import os
+import threading
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import person, report_of
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vaultkeeper.capture import safe_file_name
+from vaultkeeper.cli import cli
+from vaultkeeper.edit import append_log, set_key, yaml_scalar
+from vaultkeeper.front_matter import load, split
+
+
+def run(root: Path, *args: str):
+    return CliRunner().invoke(cli, [*args, "--vault", str(root), "--today", "2026-11-25"])
+
+
+# --- init -------------------------------------------------------------------
+
+
+def test_init_creates_config_gitignore_people_and_pages(tmp_path):
+    root = tmp_path / "notes"
+    result = CliRunner().invoke(cli, ["init", str(root), "--today", "2026-11-25"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[:3] == [
+        "created .vaultkeeper/config.toml",
+        "created .vaultkeeper/.gitignore",
+        "created People/",
+    ]
+    assert (root / ".vaultkeeper/config.toml").read_text().startswith("# vaultkeeper configuration.")
+    assert "cache*" in (root / ".vaultkeeper/.gitignore").read_text()
+    assert (root / "Relationships/Dashboard.md").exists()
+
+
+def test_init_is_idempotent_and_never_overwrites(tmp_path):
+    root = tmp_path / "notes"
+    (root / ".vaultkeeper").mkdir(parents=True)
+    (root / ".vaultkeeper/config.toml").write_text("focus_limit = 5\n")
+    first = CliRunner().invoke(cli, ["init", str(root), "--today", "2026-11-25"])
+    assert "created .vaultkeeper/config.toml" not in first.output
+    assert (root / ".vaultkeeper/config.toml").read_text() == "focus_limit = 5\n"
+    second = CliRunner().invoke(cli, ["init", str(root), "--today", "2026-11-25"])
+    assert second.exit_code == 0
+    assert second.output == f"vault ready: {root}\n"
+
+
+# --- add --------------------------------------------------------------------
+
+
+def test_add_creates_a_person_note(make_vault):
+    root = make_vault({"People/.keep": ""})
+    result = run(root, "add", "Ada Lovelace", "--stage", "New", "--cadence", "2 weeks", "--met", "today",
+                 "--tag", "work", "--tag", "#london", "--alias", "Ada", "--alias", "yes")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.output == "created People/Ada Lovelace.md\n"
+    assert (root / "People/Ada Lovelace.md").read_text() == (
+        "---\naliases: [Ada, \"yes\"]\nstage: new\ncadence: 2 weeks\nmet: 2026-11-25\ntags: [work, london]\n---\n"
+        "# Ada Lovelace\n\n## Log\n"
+    )
+    ada = person(report_of(root), "Ada Lovelace")
+    assert ada.person.fields.aliases == ("Ada", "yes")
+    assert ada.cadence.iso() == "P14D"
+
+
+def test_add_refuses_an_existing_name_or_alias(make_vault):
+    root = make_vault({"People/Ada Lovelace.md": "---\naliases: [Countess]\n---\n"})
+    for args in (["ada lovelace"], ["Someone", "--alias", "countess"], ["COUNTESS"]):
+        result = run(root, "add", *args)
+        assert result.exit_code == 2
+        assert "a person with that name or alias exists already: People/Ada Lovelace.md" in result.output
+    assert sorted(p.name for p in (root / "People").iterdir()) == ["Ada Lovelace.md"]
+
+
+def test_add_uses_a_user_template(make_vault):
+    root = make_vault({".vaultkeeper/templates/Person.md.j2": "---\ntype: person\nstage: {{ stage }}\n---\n# {{ name }}\n\n## Interactions\n"})
+    assert run(root, "add", "Grace", "--stage", "target").exit_code == 0
+    assert (root / "People/Grace.md").read_text() == "---\ntype: person\nstage: target\n---\n# Grace\n\n## Interactions\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "file_name"),
+    [
+        ("../../etc/passwd", "etc-passwd"),
+        ("..", "Unnamed"),
+        ("CON", "CON_"),
+        ("nul.txt", "nul.txt_"),
+        ("a/b\\c:d*e?f\"g<h>i|j", "a-b-c-d-e-f-g-h-i-j"),
+        ("[[Link]] #tag ^x", "Link -tag -x"),
+        ("李雷", "李雷"),
+        ("José Müller", "José Müller"),
+        ("  spaced   out  ", "spaced out"),
+        ("x" * 300, "x" * 200),
+        ("é" * 150, "é" * 100),
+    ],
+)
+def test_hostile_names_stay_in_the_people_folder(make_vault, name, file_name):
+    root = make_vault({"People/.keep": ""})
+    result = run(root, "add", name)
+    assert result.exit_code == 0, result.output
+    created = [p for p in (root / "People").iterdir() if p.suffix == ".md"]
+    assert [p.name for p in created] == [f"{file_name}.md"]
+    assert created[0].resolve().parent == (root / "People").resolve()
+    assert sorted(p.name for p in root.iterdir()) == ["People"]
+    expected_name = " ".join(name.split())
+    assert person(report_of(root), expected_name).person.path == f"People/{file_name}.md"
+
+
+def test_safe_file_name_properties():
+    for name in ["", " ", "...", "a" * 1000, "\x00\x01", "COM1", "lpt9.md"]:
+        safe = safe_file_name(name)
+        assert safe and "/" not in safe and "\\" not in safe and safe not in (".", "..")
+        assert len(safe.encode()) <= 200
+        assert not safe.endswith((" ", "."))
+
+
+# --- log ----------------------------------------------------------------------
+
+LOG_CASES = {
+    "oldest first, nested items": (
+        "---\nstage: new\n---\n# Ada\n\n## Log\n- 2026-10-01 met\n- 2026-11-01 call\n  - nested\n\n## Notes\ntext\n",
+        "---\nstage: new\n---\n# Ada\n\n## Log\n- 2026-10-01 met\n- 2026-11-01 call\n  - nested\n- 2026-11-25 coffee\n\n## Notes\ntext\n",
+    ),
+    "newest first": (
+        "# Ada\n## Interactions\n- 2026-11-01 call\n- [[2026-10-01]] met\n",
+        "# Ada\n## Interactions\n- 2026-11-25 coffee\n- 2026-11-01 call\n- [[2026-10-01]] met\n",
+    ),
+    "no log section": (
+        "---\nstage: new\n---\n# Ada\n\nSome text.\n\n",
+        "---\nstage: new\n---\n# Ada\n\nSome text.\n\n## Log\n- 2026-11-25 coffee\n\n",
+    ),
+    "empty log at the end": ("# Ada\n\n## Log\n", "# Ada\n\n## Log\n- 2026-11-25 coffee\n"),
+    "dated sub-headings": (
+        "# Ada\n## Log\n### 2026-10-01 Met\nat the meetup\n### 2026-11-01 Call\n- gave:: x\n",
+        "# Ada\n## Log\n### 2026-10-01 Met\nat the meetup\n### 2026-11-01 Call\n- gave:: x\n\n### 2026-11-25 coffee\n",
+    ),
+    "dated sub-headings, newest first": (
+        "## Log\n### 2026-11-01 Call\n\n### 2026-10-01 Met\n",
+        "## Log\n### 2026-11-25 coffee\n\n### 2026-11-01 Call\n\n### 2026-10-01 Met\n",
+    ),
+    "crlf": (
+        "---\r\nstage: new\r\n---\r\n## Log\r\n- 2026-11-01 call\r\n",
+        "---\r\nstage: new\r\n---\r\n## Log\r\n- 2026-11-01 call\r\n- 2026-11-25 coffee\r\n",
+    ),
+    "bom and crlf, no log": (
+        "\ufeff---\r\nstage: new\r\n---\r\nHello\r\n",
+        "\ufeff---\r\nstage: new\r\n---\r\nHello\r\n\r\n## Log\r\n- 2026-11-25 coffee\r\n",
+    ),
+    "no final newline": ("## Log\n- 2026-11-01 call", "## Log\n- 2026-11-01 call\n- 2026-11-25 coffee"),
+    "code fence with a heading inside": (
+        "## Log\n- 2026-11-01 call\n```\n## not a heading\n```\n## Next\n",
+        "## Log\n- 2026-11-01 call\n```\n## not a heading\n```\n- 2026-11-25 coffee\n## Next\n",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LOG_CASES))
+def test_log_changes_only_the_intended_lines(make_vault, case):
+    before, after = LOG_CASES[case]
+    root = make_vault({"People/Ada.md": before.encode("utf-8")})
+    result = run(root, "log", "ada", "coffee")
+    assert result.exit_code == 0, result.output
+    assert (root / "People/Ada.md").read_bytes() == after.encode("utf-8")
+    assert person(report_of(root), "Ada").last_contact == date(2026, 11, 25)
+
+
+def test_log_items_next_and_comments_in_front_matter(make_vault):
+    before = (
+        "---\n# who she is\nName: Ada  # the countess\nphone: 0123\ncountry: NO\nNext: 2026-01-01  # old\n"
+        "tags:\n  - a\n---\n## Log\n- 2026-11-01 call\n"
+    )
+    root = make_vault({"People/ada.md": before})
+    result = run(root, "log", "Ada", "lunch  with\nher", "--gave", "a book", "--got", "advice", "--got", "tea", "--next", "2 weeks")
+    assert result.exit_code == 0, result.output
+    assert result.output == "People/ada.md:12: - 2026-11-25 lunch with her [gave:: a book] [got:: advice] [got:: tea]\n"
+    assert (root / "People/ada.md").read_text() == before.replace(
+        "Next: 2026-01-01  # old", "Next: 2026-12-09"
+    ).replace("- 2026-11-01 call\n", "- 2026-11-01 call\n- 2026-11-25 lunch with her [gave:: a book] [got:: advice] [got:: tea]\n")
+    state = person(report_of(root), "Ada")
+    assert (state.gave, state.got, state.next_due) == (1, 2, date(2026, 12, 9))
+
+
+def test_log_next_added_as_the_last_front_matter_line(make_vault):
+    root = make_vault({"People/Ada.md": "---\nstage: new\n---\n", "People/Bob.md": "no front matter\n"})
+    assert run(root, "log", "Ada", "x", "--next", "2027-01-05", "--date", "2026-11-20").exit_code == 0
+    assert (root / "People/Ada.md").read_text() == "---\nstage: new\nnext: 2027-01-05\n---\n\n## Log\n- 2026-11-20 x\n"
+    assert run(root, "log", "Bob", "y", "--next", "monthly").exit_code == 0
+    assert (root / "People/Bob.md").read_text() == "---\nnext: 2026-12-25\n---\nno front matter\n\n## Log\n- 2026-11-25 y\n"
+
+
+def test_log_next_replaces_a_block_value(make_vault):
+    root = make_vault({"People/Ada.md": "---\nnext:\n  - \"[[2026-01-01]]\"\nstage: new\n---\n"})
+    run(root, "log", "Ada", "x", "--next", "2027-01-05")
+    assert (root / "People/Ada.md").read_text().startswith("---\nnext: 2027-01-05\nstage: new\n---\n")
+
+
+def test_log_refuses_broken_front_matter(make_vault):
+    before = "---\nstage: [new\n---\n## Log\n"
+    root = make_vault({"People/Ada.md": before})
+    result = run(root, "log", "Ada", "x")
+    assert result.exit_code == 2
+    assert "People/Ada.md: front matter cannot be parsed (line 2: invalid YAML" in result.output
+    assert (root / "People/Ada.md").read_text() == before
+
+
+def test_log_unknown_name_suggests_and_ambiguous_lists(make_vault):
+    root = make_vault(
+        {
+            "People/Ada Lovelace.md": "---\naliases: [Sam]\n---\n",
+            "People/Adam Smith.md": "",
+            "Team/Sam.md": "---\ntype: person\n---\n",
+        }
+    )
+    unknown = run(root, "log", "Ada Lovelac", "x")
+    assert unknown.exit_code == 2
+    assert unknown.output == "Error: no person called 'Ada Lovelac'; did you mean 'Ada Lovelace'?\n"
+    ambiguous = run(root, "log", "sam", "x")
+    assert ambiguous.exit_code == 2
+    assert "'sam' could be any of: People/Ada Lovelace.md, Team/Sam.md" in ambiguous.output
+    assert run(root, "log", "Team/Sam", "x").exit_code == 0
+
+
+def test_show_prints_the_card(make_vault):
+    root = make_vault(
+        {
+            "People/Ada.md": (
+                "---\nstage: growing\nideas: [an intro]\ncompany: Engines\n---\n## Log\n"
+                "- 2026-11-20 coffee gave:: tea\n- 2026-12-01 dinner\n- [ ] send the paper\n"
+            )
+        }
+    )
+    result = run(root, "show", "ada")
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert out.startswith("Ada  (People/Ada.md)\n")
+    for text in ("stage         growing", "next due      2026-12-01 (in 6 days; from a planned interaction)",
+                 "gave / got    1 / 0 (balance +1)", "company       Engines", "  - an intro",
+                 "  - send the paper  (People/Ada.md:9)", "  2026-11-20 gave: tea",
+                 "2026-12-01 (plan)  dinner", "People/Ada.md:7"):  # fmt: skip
+        assert text in out, text
+
+
+# --- properties -------------------------------------------------------------
+
+safe_text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40).filter(str.strip)
+front = st.sampled_from(["", "---\nstage: new\n---\n", "---\n# c\nphone: 0123\nnext: 2026-01-01\n---\n", "---\n---\n"])
+log_style = st.sampled_from(
+    [
+        "",
+        "## Log\n",
+        "## Log\n- 2026-10-01 a\n- 2026-11-01 b\n",
+        "## Log\n- 2026-11-01 b\n- 2026-10-01 a\n  - nested\n",
+        "### Interactions\n#### 2026-10-01 x\nbody\n",
+        "## Log\n- 2026-10-01 a\n\n## After\n- not a log\n",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    head=front,
+    body=st.text(alphabet="abc #-\n*", max_size=30),
+    log=log_style,
+    crlf=st.booleans(),
+    bom=st.booleans(),
+    text=safe_text,
+    gave=st.lists(safe_text, max_size=2),
+)
+def test_log_adds_exactly_one_interaction_and_touches_nothing_else(tmp_path_factory, head, body, log, crlf, bom, text, gave):
+    root = tmp_path_factory.mktemp("vault")
+    note = head + body.replace("#", "x") + "\n" + log
+    if crlf:
+        note = note.replace("\n", "\r\n")
+    data = (("\ufeff" if bom else "") + note).encode()
+    (root / "People").mkdir()
+    (root / "People/Target.md").write_bytes(data)
+    (root / "People/Other.md").write_text("---\nstage: new\n---\n## Log\n- 2026-11-01 x [[Target]]\n")
+    other = (root / "People/Other.md").read_bytes()
+    before = person(report_of(root), "Target").interactions
+    args = ["log", "Target", text, "--vault", str(root), "--today", "2026-11-25"]
+    for item in gave:
+        args += ["--gave", item]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    after = person(report_of(root), "Target")
+    assert after.interactions == before + 1
+    assert after.last_contact == date(2026, 11, 25)
+    assert (root / "People/Other.md").read_bytes() == other
+    new = (root / "People/Target.md").read_bytes()
+    assert new.startswith(b"\xef\xbb\xbf") == bom
+    if crlf:
+        assert new.count(b"\n") == new.count(b"\r\n")
+    else:
+        assert b"\r" not in new
+
+
+@given(value=st.text(max_size=30))
+def test_yaml_scalars_read_back_exactly(value):
+    data, problem = load(split(f"---\nkey: {yaml_scalar(value)}\n---\n").front)
+    assert problem is None
+    assert data["key"] == value or (value == "" and data["key"] in ("", None))
+
+
+def test_set_key_and_append_log_are_pure_text_edits():
+    text = "---\na: 1 # keep\nb: [x,   y]\n---\nbody\n"
+    assert set_key(text, "next", "2026-12-01") == "---\na: 1 # keep\nb: [x,   y]\nnext: 2026-12-01\n---\nbody\n"
+    assert append_log(text, "2026-11-25 x")[0] == text + "\n## Log\n- 2026-11-25 x\n"
+
+
+def test_log_with_the_watcher_running_is_picked_up_once(make_vault):
+    from test_watch import Running, settled, wait_until
+
+    root = make_vault({"People/Ada.md": "---\nstage: growing\n---\n## Log\n- 2026-11-01 call\n"})
+    runner = Running(root)
+    try:
+        assert run(root, "log", "Ada", "coffee", "--got", "a tip").exit_code == 0
+        wait_until(lambda: runner.watcher.updates >= 1, what="the update")
+        settled(runner, root)
+        assert "2026-11-25" in (root / "Relationships/Follow-ups.md").read_text()
+        threading.Event().wait(0.3)
+        assert runner.watcher.updates == 1
+        assert run(root, "add", "Grace", "--stage", "target").exit_code == 0
+        wait_until(lambda: runner.watcher.updates == 2, what="the add")
+        settled(runner, root)
+    finally:
+        runner.stop()

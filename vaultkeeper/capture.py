@@ -1,0 +1,228 @@
+"""Capture from the terminal: `init`, `add` and `log` write into the user's notes, surgically."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import jinja2
+
+from vaultkeeper.cadence import CadenceError, parse_cadence
+from vaultkeeper.config import CONFIG_PATH, DEFAULT_CONFIG_TEXT
+from vaultkeeper.dates import DateError, parse_iso_day
+from vaultkeeper.edit import EditError, append_log, log_entry, set_key, yaml_scalar
+from vaultkeeper.errors import UsageError, VaultkeeperError
+from vaultkeeper.model import STAGES
+from vaultkeeper.pages import Renderer
+from vaultkeeper.parse import Context, parse_note
+from vaultkeeper.people import Directory
+from vaultkeeper.scan import Layout
+from vaultkeeper.vault import Vault
+from vaultkeeper.write import write_atomic
+
+_UNSAFE = re.compile(r'[/\\:*?"<>|#^\x00-\x1f\x7f]')
+_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.IGNORECASE)
+MAX_NAME_BYTES = 200
+
+
+class CaptureError(VaultkeeperError):
+    """A capture command that must not write (unknown person, existing file, …)."""
+
+
+def safe_file_name(name: str) -> str:
+    """A file name (without `.md`) that works on Windows, macOS and Linux and in Obsidian links."""
+    text = unicodedata.normalize("NFC", name).replace("[", "").replace("]", "")
+    text = _UNSAFE.sub("-", text)
+    text = " ".join(text.split()).strip(" .-")
+    if not text:
+        text = "Unnamed"
+    if _RESERVED.match(text):
+        text = f"{text}_"
+    while len(text.encode("utf-8")) > MAX_NAME_BYTES:
+        text = text[:-1]
+    return text.rstrip(" .")
+
+
+def people_folder(layout: Layout) -> str:
+    """Where new person notes go: the first configured people folder that is not a glob."""
+    for entry in layout.config.people:
+        if not any(char in entry for char in "*?[") and not layout.is_skipped(entry):
+            return entry.strip("/")
+    return "People"
+
+
+def _existing(vault: Vault, names: list[str]) -> list[str]:
+    directory = Directory({p.path: p.fields for p in vault.people})
+    found = []
+    for name in names:
+        found += directory.candidates(name)
+    return sorted(set(found))
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    name: str
+    stage: str | None = None
+    cadence: str | None = None
+    met: date | None = None
+    tags: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+
+def add_person(vault: Vault, person: NewPerson) -> str:
+    """Create a person note from the Person template; returns its vault-relative path."""
+    root = vault.layout.root
+    name = " ".join(person.name.split())
+    if not name:
+        raise UsageError("a person needs a name")
+    if person.stage is not None and person.stage.lower() not in STAGES:
+        raise UsageError(f"unknown stage {person.stage!r} (stages: {', '.join(STAGES)})")
+    if person.cadence is not None:
+        try:
+            parse_cadence(person.cadence)
+        except CadenceError as error:
+            raise UsageError(str(error)) from None
+    clash = _existing(vault, [name, *person.aliases])
+    if clash:
+        raise CaptureError(f"a person with that name or alias exists already: {', '.join(clash)}")
+    folder = people_folder(vault.layout)
+    file_name = safe_file_name(name)
+    rel = f"{folder}/{file_name}.md"
+    target = root / rel
+    if not target.resolve().is_relative_to((root / folder).resolve()):
+        raise CaptureError(f"refusing to write outside the people folder: {rel}")
+    if target.exists():
+        raise CaptureError(f"{rel} exists already")
+    text = render_person(root, person, name, file_name)
+    parsed = parse_note(rel, text.encode("utf-8"), Context(in_people_folder=True))
+    if parsed.problems or parsed.person is None:
+        reasons = "; ".join(p.as_text() for p in parsed.problems) or "not a person note"
+        raise CaptureError(f"the Person template made a note with problems: {reasons}")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    create_new(target, text.encode("utf-8"), rel)
+    return rel
+
+
+def render_person(root: Path, person: NewPerson, name: str, file_name: str) -> str:
+    renderer = Renderer(root)
+    renderer.env.filters["yaml"] = lambda value: yaml_scalar(str(value))
+    try:
+        template = renderer.env.get_template("Person.md.j2")
+        return template.render(
+            name=name,
+            file_name=file_name,
+            aliases=list(person.aliases),
+            stage=person.stage.lower() if person.stage else None,
+            cadence=person.cadence,
+            met=person.met.isoformat() if person.met else None,
+            tags=[tag.lstrip("#") for tag in person.tags],
+        )
+    except jinja2.TemplateError as error:
+        raise CaptureError(f"Person template: {error}") from None
+
+
+def create_new(target: Path, data: bytes, shown: str) -> None:
+    """Write a new file atomically, never replacing one that appeared meanwhile."""
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o666 & ~_umask())
+        os.link(temp, target)  # fails if the target exists: no overwrite, ever
+    except FileExistsError:
+        raise CaptureError(f"{shown} exists already") from None
+    finally:
+        os.unlink(temp)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def find_person(vault: Vault, name: str) -> str:
+    """The one person a name, alias or file name means; clear errors otherwise."""
+    directory = Directory({p.path: p.fields for p in vault.people})
+    matches = directory.candidates(name)
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise CaptureError(f"{name!r} could be any of: {', '.join(matches)}; use the file name or path")
+    known = sorted({key for p in vault.people for key in (p.name, *p.fields.aliases)})
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    close += [k for k in known if name.casefold() in k.casefold() and k not in close][: 3 - len(close)]
+    hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    raise CaptureError(f"no person called {name!r}{hint}")
+
+
+@dataclass(frozen=True)
+class Logged:
+    path: str
+    line: int
+    entry: str
+
+
+def log_interaction(
+    vault: Vault,
+    name: str,
+    text: str,
+    day: date,
+    gave: tuple[str, ...] = (),
+    got: tuple[str, ...] = (),
+    next_value: str | None = None,
+) -> Logged:
+    """Append a log entry to a person's note (and set `next`), changing nothing else."""
+    rel = find_person(vault, name)
+    path = vault.layout.root / rel
+    raw = path.read_bytes()
+    try:
+        original = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise CaptureError("not valid UTF-8; not editing it", rel) from None
+    entry = log_entry(day.isoformat(), text, gave, got)
+    try:
+        updated, line = append_log(original, entry, vault.layout.config.log_headings)
+        if next_value is not None:
+            updated = set_key(updated, "next", next_date(next_value, day).isoformat())
+    except EditError as error:
+        raise CaptureError(f"front matter cannot be parsed ({error}); not editing it", rel) from None
+    write_atomic(path, updated.encode("utf-8"), rel)
+    return Logged(rel, line, entry)
+
+
+def next_date(value: str, day: date) -> date:
+    """`--next` takes a date, or a cadence counted from the logged day."""
+    try:
+        return parse_iso_day(value)
+    except DateError:
+        pass
+    try:
+        return parse_cadence(value).after(day)
+    except CadenceError:
+        raise UsageError(f"--next: {value!r} is neither a date (YYYY-MM-DD) nor a cadence like '2 weeks'") from None
+
+
+def init_vault(root: Path) -> list[str]:
+    """Create the config, its .gitignore and the people folder; never overwrite. Returns what was made."""
+    made = []
+    root.mkdir(parents=True, exist_ok=True)
+    (root / ".vaultkeeper").mkdir(exist_ok=True)
+    for rel, text in ((CONFIG_PATH, DEFAULT_CONFIG_TEXT), (".vaultkeeper/.gitignore", "# vaultkeeper's cache: speed only, never needed\ncache*\n")):
+        target = root / rel
+        if not target.exists():
+            create_new(target, text.encode("utf-8"), rel)
+            made.append(rel)
+    folder = root / "People"
+    if not any((root / name).is_dir() for name in ("People", "people")):
+        folder.mkdir()
+        made.append("People/")
+    return made
