@@ -282,9 +282,10 @@ def test_log_adds_exactly_one_interaction_and_touches_nothing_else(tmp_path_fact
     (root / "People/Other.md").write_text("---\nstage: new\n---\n## Log\n- 2026-11-01 x [[Target]]\n")
     other = (root / "People/Other.md").read_bytes()
     before = person(report_of(root), "Target").interactions
-    args = ["log", "Target", text, "--vault", str(root), "--today", "2026-11-25"]
+    args = ["log", "--vault", str(root), "--today", "2026-11-25"]
     for item in gave:
         args += ["--gave", item]
+    args += ["--", "Target", text]  # the text may start with "-"
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     after = person(report_of(root), "Target")
