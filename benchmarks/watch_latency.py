@@ -3,8 +3,8 @@
     python benchmarks/watch_latency.py [--sizes 1000 10000] [--repeat 15]
 
 For each size: generate a vault, start the real watcher (inotify observer) with
-the debounce at its minimum (0 ms), then repeatedly append a dated log line to
-one person note and time until Follow-ups.md on disk shows it. Reports medians
+the debounce at its minimum (0 ms), then repeatedly append a plan for tomorrow
+to one person note and time until Follow-ups.md on disk shows it. Reports medians
 of the end-to-end latency and of the update's own time (parse, join, compute,
 render, write: what the watcher measures around one update, so the debounce
 wait and event delivery are excluded), and the ratio between sizes.
@@ -47,7 +47,7 @@ def measure(people: int, repeat: int) -> tuple[list[float], list[float]]:
             for run in range(repeat):
                 note = notes[run]
                 stamp = f"benchmark-{run}"
-                day = TODAY + timedelta(days=30 + run)  # a plan: this person's next step changes
+                day = TODAY + timedelta(days=1)  # a plan for tomorrow: the person moves into "this week"
                 before = watcher.updates
                 started = time.perf_counter()
                 with note.open("a") as handle:

@@ -171,12 +171,12 @@ def test_every_command_is_in_the_readme():
 
 
 def test_internal_errors_are_one_line_unless_debug(make_vault, monkeypatch):
-    import vaultkeeper.vault as vault_module
+    import vaultkeeper.standing as standing_module
 
     def boom(*_args):
         raise RuntimeError("kaboom")
 
-    monkeypatch.setattr(vault_module, "join", boom)
+    monkeypatch.setattr(standing_module, "person_state", boom)
     root = str(make_vault(VAULT))
     result = run("status", root)
     assert result.exit_code == 2

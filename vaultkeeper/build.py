@@ -63,8 +63,7 @@ def plan_build(vault: Vault, today: date, force: bool = False, renderer: Rendere
     root = vault.layout.root
     config = vault.layout.config
     plan = Plan(problems=list(vault.problems))
-    report = vault.report(today)
-    arranged = arrange(report, config.graduate_after)
+    arranged = arrange(vault.at(today), vault.problems, config.graduate_after, config.page_limit, vault.views)
     renderer = renderer or Renderer(root)
     rendered: dict[str, str] = {}
     for page in PAGES:
@@ -74,9 +73,8 @@ def plan_build(vault: Vault, today: date, force: bool = False, renderer: Rendere
             plan.errors.append(error)
     for page, text in rendered.items():
         _plan_page(plan, root, f"{config.output_dir}/{page}.md", text, force)
-    for note in vault.notes:
-        if note.blocks:
-            _plan_blocks(plan, root, note.path, rendered)
+    for path in vault.block_notes:
+        _plan_blocks(plan, root, path, rendered)
     plan.problems = sort_problems(plan.problems)
     return plan
 

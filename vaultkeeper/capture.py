@@ -16,7 +16,7 @@ import jinja2
 from vaultkeeper.cadence import CadenceError, parse_cadence
 from vaultkeeper.config import CONFIG_PATH, DEFAULT_CONFIG_TEXT
 from vaultkeeper.dates import DateError, parse_iso_day
-from vaultkeeper.edit import EditError, append_log, log_entry, set_key, yaml_scalar
+from vaultkeeper.edit import EditError, append_log, log_entry, set_key
 from vaultkeeper.errors import UsageError, VaultkeeperError
 from vaultkeeper.model import STAGES
 from vaultkeeper.pages import Renderer
@@ -110,10 +110,8 @@ def add_person(vault: Vault, person: NewPerson) -> str:
 
 
 def render_person(root: Path, person: NewPerson, name: str, file_name: str) -> str:
-    renderer = Renderer(root)
-    renderer.env.filters["yaml"] = lambda value: yaml_scalar(str(value))
     try:
-        template = renderer.env.get_template("Person.md.j2")
+        template = Renderer(root).template("Person.md.j2")
         return template.render(
             name=name,
             file_name=file_name,

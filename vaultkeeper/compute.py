@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 from vaultkeeper.cadence import Cadence
 from vaultkeeper.config import Config
-from vaultkeeper.model import (
-    Focus,
-    Person,
-    PersonFields,
-    PersonState,
-    Problem,
-    Report,
-    sort_problems,
-)
+from vaultkeeper.model import Person, PersonFields, PersonState
 
 GROWING = ("new", "growing")
 
@@ -106,43 +97,10 @@ def person_state(person: Person, config: Config, today: date) -> PersonState:
         plans=plans,
         flags=tuple(sorted(flags)),
         next_birthday=birthday,
+        focus=is_member(fields),
     )
 
 
 def is_member(fields: PersonFields) -> bool:
     """On the focus list: stage new or growing, or `focus: true`; never `focus: false`."""
     return fields.focus is not False and (fields.stage in GROWING or fields.focus is True)
-
-
-def _by_due_then_name(state: PersonState) -> tuple[bool, date, str, str]:
-    due = state.next_due
-    return (due is None, due or date.min, state.name.casefold(), state.person.path)
-
-
-def focus_list(states: list[PersonState], limit: int) -> Focus:
-    """Members ordered by next_due then name, and targets for the open slots."""
-    members = sorted((s for s in states if is_member(s.person.fields)), key=_by_due_then_name)
-    slots = max(0, limit - len(members))
-    targets = sorted(
-        (s for s in states if s.person.fields.stage == "target" and not is_member(s.person.fields)),
-        key=lambda s: (-s.person.fields.priority, s.name.casefold(), s.person.path),
-    )
-    return Focus(
-        limit=limit,
-        members=tuple(s.name for s in members),
-        open_slots=slots,
-        suggested_targets=tuple(s.name for s in targets[:slots]),
-        member_paths=tuple(s.person.path for s in members),
-        target_paths=tuple(s.person.path for s in targets[:slots]),
-    )
-
-
-def build_report(
-    people: list[Person], problems: list[Problem], config: Config, today: date
-) -> Report:
-    """The whole vault's state on `today`, people sorted by name."""
-    states = [person_state(p, config, today) for p in people]
-    focus = focus_list(states, config.focus_limit)
-    ordered = sorted(states, key=lambda s: (s.name.casefold(), s.person.path))
-    marked = tuple(replace(s, focus=is_member(s.person.fields)) for s in ordered)
-    return Report(today, marked, focus, tuple(sort_problems(problems)))

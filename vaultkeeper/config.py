@@ -32,6 +32,7 @@ class Config:
     people: tuple[str, ...] = ("People", "people")
     output_dir: str = "Relationships"
     focus_limit: int = 3
+    page_limit: int = 50
     fading_after: Cadence = Cadence("D", 30)
     graduate_after: int = 3
     log_headings: tuple[str, ...] = ("Log", "Interactions")
@@ -130,6 +131,9 @@ class _Reader:
     def read_focus_limit(self, key: str, value: Any) -> dict[str, Any]:
         return {"focus_limit": self.whole_number(key, value, minimum=0)}
 
+    def read_page_limit(self, key: str, value: Any) -> dict[str, Any]:
+        return {"page_limit": self.whole_number(key, value, minimum=1)}
+
     def read_graduate_after(self, key: str, value: Any) -> dict[str, Any]:
         return {"graduate_after": self.whole_number(key, value, minimum=1)}
 
@@ -197,6 +201,9 @@ output_dir = "Relationships"
 
 # How many new relationships to grow at once.
 focus_limit = 3
+
+# At most this many people per list on a page (the rest are counted).
+page_limit = 50
 
 # Met once and not followed up for this long: the contact is fading.
 fading_after = "30d"

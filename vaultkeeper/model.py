@@ -15,7 +15,7 @@ from vaultkeeper.dates import Birthday
 STAGES = ("target", "new", "growing", "established", "dormant")
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Problem:
     """Something wrong in the vault: shown to the user, never fatal."""
 

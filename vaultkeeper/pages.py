@@ -12,10 +12,12 @@ import re
 import traceback
 from importlib.resources import files
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from vaultkeeper.edit import yaml_scalar
 from vaultkeeper.errors import VaultkeeperError
 from vaultkeeper.views import Pages, cell, escape
 
@@ -39,22 +41,34 @@ def _inline(text: str) -> str:
 
 
 class Renderer:
-    """Renders pages from the user's templates, falling back to the defaults."""
+    """Renders pages from the user's templates, falling back to the defaults.
+
+    The shipped defaults are trusted and render in a plain environment; any
+    template from the vault renders in the sandbox.
+    """
 
     def __init__(self, vault: Path):
         self.vault = vault
         self.user_dir = vault / USER_TEMPLATES
-        self.env = SandboxedEnvironment(
-            loader=jinja2.ChoiceLoader(
-                [jinja2.FileSystemLoader(str(self.user_dir)), jinja2.FileSystemLoader(str(default_templates()))]
-            ),
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-            autoescape=False,
+        defaults = jinja2.FileSystemLoader(str(default_templates()))
+        options: dict[str, Any] = {
+            "undefined": jinja2.StrictUndefined,
+            "trim_blocks": True,
+            "lstrip_blocks": True,
+            "keep_trailing_newline": True,
+            "autoescape": False,
+        }
+        self.default_env = jinja2.Environment(loader=defaults, **options)
+        self.user_env = SandboxedEnvironment(
+            loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(self.user_dir)), defaults]), **options
         )
-        self.env.filters.update(cell=cell, escape_md=escape, inline=_inline)
+        for env in (self.default_env, self.user_env):
+            env.filters.update(cell=cell, escape_md=escape, inline=_inline, yaml=lambda v: yaml_scalar(str(v)))
+
+    def template(self, name: str) -> jinja2.Template:
+        """The vault's own template when it has one (sandboxed), else the default."""
+        env = self.user_env if (self.user_dir / name).is_file() else self.default_env
+        return env.get_template(name)
 
     def shown_path(self, filename: str | None, name: str) -> str:
         """A template's path as the user should see it (never absolute)."""
@@ -68,7 +82,7 @@ class Renderer:
         """The page's text, normalized and signed; raises TemplateError with file and line."""
         name = f"{page}.md.j2"
         try:
-            template = self.env.get_template(name)
+            template = self.template(name)
             text = template.render(**vars(pages), output_dir=output_dir)
         except jinja2.TemplateSyntaxError as error:
             where = self.shown_path(error.filename, error.name or name)

@@ -1,9 +1,16 @@
-"""Joining parsed notes into people: names, aliases, links, interactions, open loops."""
+"""Joining parsed notes into people: names, aliases, links, interactions, open loops.
+
+The join is incremental: replacing one note re-resolves only that note, plus
+the notes whose links could now mean someone else (when a name or alias
+changed), and rebuilds only the people they touch. A full build is the same
+code adding every note once, so watch and build cannot disagree.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from vaultkeeper.model import Interaction, Link, OpenLoop, ParsedNote, Person, PersonFields, Problem
 
@@ -13,123 +20,247 @@ def _stem(path: str) -> str:
     return name[:-3] if name.lower().endswith(".md") else name
 
 
-class Directory:
-    """Finds the person a link or a name means (SPEC 5)."""
+def link_key(target: str) -> str:
+    """The name part of a link target, folded: what a directory lookup starts from."""
+    return target.strip().casefold().rsplit("/", 1)[-1]
 
-    def __init__(self, people: dict[str, PersonFields]):
-        self.people = people
+
+class Directory:
+    """Finds the person a link or a name means (SPEC 5); people can come and go."""
+
+    def __init__(self, people: dict[str, PersonFields] | None = None):
+        self.people: dict[str, PersonFields] = {}
         self.by_key: dict[str, set[str]] = defaultdict(set)
         self.by_path: dict[str, str] = {}
-        for path, fields in people.items():
-            for key in (fields.name, _stem(path), *fields.aliases):
-                self.by_key[key.casefold()].add(path)
-            self.by_path[path[:-3].casefold()] = path
+        for path, fields in (people or {}).items():
+            self.add(path, fields)
+
+    @staticmethod
+    def keys(path: str, fields: PersonFields) -> set[str]:
+        return {key.casefold() for key in (fields.name, _stem(path), *fields.aliases)}
+
+    def add(self, path: str, fields: PersonFields) -> None:
+        self.people[path] = fields
+        for key in self.keys(path, fields):
+            self.by_key[key].add(path)
+        self.by_path[path[:-3].casefold()] = path
+
+    def remove(self, path: str) -> None:
+        fields = self.people.pop(path)
+        for key in self.keys(path, fields):
+            self.by_key[key].discard(path)
+            if not self.by_key[key]:
+                del self.by_key[key]
+        self.by_path.pop(path[:-3].casefold(), None)
 
     def candidates(self, target: str) -> list[str]:
-        """Every person the target could mean, sorted by path."""
+        """Every person the target could mean, sorted by path. A path form that
+        matches a note's path (whole or as a suffix) wins over names."""
         key = target.strip().casefold()
         if "/" in key:
             exact = self.by_path.get(key.lstrip("/"))
             if exact:
                 return [exact]
-            suffix = [p for k, p in self.by_path.items() if k.endswith("/" + key)]
+            last = key.rsplit("/", 1)[-1]
+            suffix = sorted(p for p in self.by_key.get(last, ()) if p[:-3].casefold().endswith("/" + key))
             if suffix:
-                return sorted(suffix)
-            key = key.rsplit("/", 1)[-1]
+                return suffix
+            key = last
         return sorted(self.by_key.get(key, ()))
 
-    def duplicate_problems(self) -> list[Problem]:
-        """Two notes sharing a name (or one's name being the other's file name)."""
-        owners: dict[str, set[str]] = defaultdict(set)
-        for path, fields in self.people.items():
-            owners[fields.name.casefold()].add(path)
-            owners[_stem(path).casefold()].add(path)
-        problems = []
-        for paths in owners.values():
+
+@dataclass
+class _Resolved:
+    """What one note contributes to other people once its links are resolved."""
+
+    interactions: dict[str, list[Interaction]] = field(default_factory=lambda: defaultdict(list))
+    loops: dict[str, list[OpenLoop]] = field(default_factory=lambda: defaultdict(list))
+    problems: list[Problem] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)
+
+
+class PeopleIndex:
+    """All people of a vault, kept current one note at a time."""
+
+    def __init__(self) -> None:
+        self.notes: dict[str, ParsedNote] = {}
+        self.directory = Directory()
+        self._resolved: dict[str, _Resolved] = {}
+        self._sources: dict[str, set[str]] = defaultdict(set)  # person -> notes contributing
+        self._link_users: dict[str, set[str]] = defaultdict(set)  # link key -> notes using it
+        self._owners: dict[str, set[str]] = defaultdict(set)  # name or file name -> people
+        self._people: dict[str, Person] = {}
+        self._dirty: set[str] = set()
+        self._changes: set[str] = set()
+        self._ambiguous: set[str] = set()  # notes with ambiguous links
+        self._duplicates: set[str] = set()  # names owned by more than one person
+
+    # --- changes ------------------------------------------------------------
+
+    def put(self, note: ParsedNote) -> None:
+        """Add a note, or replace the one at its path."""
+        self._replace(note.path, note)
+
+    def remove(self, path: str) -> None:
+        if path in self.notes:
+            self._replace(path, None)
+
+    def _replace(self, path: str, note: ParsedNote | None) -> None:
+        old = self.notes.get(path)
+        old_keys = self.directory.keys(path, old.person) if old and old.person else set()
+        new_keys = self.directory.keys(path, note.person) if note and note.person else set()
+        if old and old.person:
+            self.directory.remove(path)
+            self._own(path, old.person, add=False)
+            self._dirty.add(path)
+        if note is None:
+            del self.notes[path]
+        else:
+            self.notes[path] = note
+            if note.person:
+                self.directory.add(path, note.person)
+                self._own(path, note.person, add=True)
+                self._dirty.add(path)
+        changed_names = old_keys ^ new_keys if (old and old.person) and (note and note.person) else old_keys | new_keys
+        again = {path}
+        for key in changed_names:
+            again |= self._link_users.get(key, set())
+        for source in sorted(again):
+            self._resolve(source)
+
+    def _own(self, path: str, fields: PersonFields, add: bool) -> None:
+        for key in {fields.name.casefold(), _stem(path).casefold()}:
+            owners = self._owners[key]
+            if add:
+                owners.add(path)
+            else:
+                owners.discard(path)
+                if not owners:
+                    del self._owners[key]
+            (self._duplicates.add if len(owners) > 1 else self._duplicates.discard)(key)
+
+    def _resolve(self, source: str) -> None:
+        """(Re)compute what one note gives to the people it links."""
+        old = self._resolved.pop(source, None)
+        self._ambiguous.discard(source)
+        if old is not None:
+            for person in (*old.interactions, *old.loops):
+                self._sources[person].discard(source)
+                self._dirty.add(person)
+            for key in old.keys:
+                self._link_users[key].discard(source)
+        note = self.notes.get(source)
+        if note is None:
+            return
+        resolved = _Resolved()
+        resolve = _Resolver(self.directory, source, resolved)
+        for person, interaction in _daily_and_meeting(note, resolve):
+            resolved.interactions[person].append(interaction)
+        for task in note.tasks:
+            owners = resolve(task.links)
+            for owner in owners if note.person is None else [*owners, source]:
+                resolved.loops[owner].append(OpenLoop(source, task.line, task.text))
+        for person in (*resolved.interactions, *resolved.loops):
+            self._sources[person].add(source)
+            self._dirty.add(person)
+        for key in resolved.keys:
+            self._link_users[key].add(source)
+        self._resolved[source] = resolved
+        if resolved.problems:
+            self._ambiguous.add(source)
+
+    # --- results ------------------------------------------------------------
+
+    def people(self) -> dict[str, Person]:
+        """Every person by path; only people touched since the last call are rebuilt."""
+        for path in self._dirty:
+            note = self.notes.get(path)
+            if note is None or note.person is None:
+                self._people.pop(path, None)
+            else:
+                self._people[path] = self._person(note)
+        self._changes |= self._dirty
+        self._dirty.clear()
+        return self._people
+
+    def take_changes(self) -> set[str]:
+        """People rebuilt or removed by `people()` since the last call."""
+        changes, self._changes = self._changes, set()
+        return changes
+
+    def _person(self, note: ParsedNote) -> Person:
+        path = note.path
+        interactions = [
+            Interaction(entry.date, path, entry.line, entry.text, entry.gave, entry.got) for entry in note.log
+        ]
+        loops: dict[tuple[str, int], OpenLoop] = {}
+        for source in self._sources.get(path, ()):
+            resolved = self._resolved[source]
+            interactions.extend(resolved.interactions.get(path, ()))
+            for loop in resolved.loops.get(path, ()):
+                loops[(loop.path, loop.line)] = loop
+        interactions.sort(key=lambda i: (i.date, i.path, i.line))
+        return Person(path, note.person, tuple(interactions), tuple(loops[key] for key in sorted(loops)))
+
+    def problems(self) -> list[Problem]:
+        """Ambiguous links and duplicate names."""
+        found = [problem for source in self._ambiguous for problem in self._resolved[source].problems]
+        for key in self._duplicates:
+            paths = self._owners[key]
             if len(paths) > 1:
                 for path in paths:
+                    fields = self.directory.people[path]
                     others = ", ".join(sorted(paths - {path}))
-                    name = self.people[path].name
-                    problems.append(
-                        Problem(path, self.people[path].name_line, f'"{name}" is also the name of {others}')
-                    )
-        return problems
+                    found.append(Problem(path, fields.name_line, f'"{fields.name}" is also the name of {others}'))
+        return found
 
 
 class _Resolver:
-    """Resolves links once each, collecting ambiguity problems."""
+    """Resolves one note's links, recording what they depended on and any ambiguity."""
 
-    def __init__(self, directory: Directory):
+    def __init__(self, directory: Directory, source: str, resolved: _Resolved):
         self.directory = directory
-        self.problems: list[Problem] = []
+        self.source = source
+        self.resolved = resolved
 
-    def people(self, source: str, links: Iterable[Link]) -> list[str]:
+    def __call__(self, links: Iterable[Link]) -> list[str]:
         found: list[str] = []
         for link in links:
+            self.resolved.keys.add(link_key(link.target))
             matches = self.directory.candidates(link.target)
             if len(matches) > 1:
-                self.problems.append(
-                    Problem(source, link.line, f"ambiguous link [[{link.target}]]: matches {', '.join(matches)}")
-                )
+                message = f"ambiguous link [[{link.target}]]: matches {', '.join(matches)}"
+                self.resolved.problems.append(Problem(self.source, link.line, message))
             elif matches and matches[0] not in found:
                 found.append(matches[0])
         return found
 
 
-def join(notes: Iterable[ParsedNote]) -> tuple[list[Person], list[Problem]]:
-    """People with their interactions and open loops, and the problems of joining."""
-    notes = list(notes)
-    fields = {note.path: note.person for note in notes if note.person is not None}
-    directory = Directory(fields)
-    resolver = _Resolver(directory)
-    interactions: dict[str, list[Interaction]] = defaultdict(list)
-    loops: dict[str, dict[tuple[str, int], OpenLoop]] = defaultdict(dict)
-    for note in notes:
-        for entry in note.log if note.person else ():
-            interactions[note.path].append(
-                Interaction(entry.date, note.path, entry.line, entry.text, entry.gave, entry.got)
-            )
-        for person, interaction in _daily_and_meeting(note, resolver):
-            interactions[person].append(interaction)
-        for task in note.tasks:
-            owners = resolver.people(note.path, task.links)
-            if note.person is not None:
-                owners.append(note.path)
-            for owner in owners:
-                loops[owner][(note.path, task.line)] = OpenLoop(note.path, task.line, task.text)
-    people = [
-        Person(
-            path,
-            person,
-            tuple(sorted(interactions[path], key=lambda i: (i.date, i.path, i.line))),
-            tuple(loops[path][key] for key in sorted(loops[path])),
-        )
-        for path, person in fields.items()
-    ]
-    return people, directory.duplicate_problems() + resolver.problems
-
-
-def _daily_and_meeting(note: ParsedNote, resolver: _Resolver) -> list[tuple[str, Interaction]]:
+def _daily_and_meeting(note: ParsedNote, resolve: _Resolver) -> list[tuple[str, Interaction]]:
     """One interaction per person per daily note; a meeting adds one per attendee."""
-    merged: dict[str, dict] = {}
+    merged: dict[str, tuple[Interaction, list[str], list[str]]] = {}
     if note.daily_date is not None:
         for mention in note.mentions:
-            for person in resolver.people(note.path, mention.links):
-                slot = merged.setdefault(
-                    person,
-                    {"date": note.daily_date, "line": mention.line, "text": mention.text, "gave": [], "got": []},
-                )
-                slot["gave"].extend(mention.gave)
-                slot["got"].extend(mention.got)
-    extra: list[tuple[str, Interaction]] = []
+            for person in resolve(mention.links):
+                if person not in merged:
+                    merged[person] = (Interaction(note.daily_date, note.path, mention.line, mention.text), [], [])
+                merged[person][1].extend(mention.gave)
+                merged[person][2].extend(mention.got)
+    found = [
+        (person, Interaction(first.date, first.path, first.line, first.text, tuple(gave), tuple(got)))
+        for person, (first, gave, got) in merged.items()
+    ]
     if note.meeting is not None:
         meeting = note.meeting
-        for person in resolver.people(note.path, meeting.attendees):
-            if person in merged and merged[person]["date"] == meeting.date:
-                continue
-            extra.append((person, Interaction(meeting.date, note.path, meeting.line, meeting.title)))
-    daily = [
-        (person, Interaction(s["date"], note.path, s["line"], s["text"], tuple(s["gave"]), tuple(s["got"])))
-        for person, s in merged.items()
-    ]
-    return daily + extra
+        for person in resolve(meeting.attendees):
+            if person not in merged or merged[person][0].date != meeting.date:
+                found.append((person, Interaction(meeting.date, note.path, meeting.line, meeting.title)))
+    return found
+
+
+def join(notes: Iterable[ParsedNote]) -> tuple[list[Person], list[Problem]]:
+    """People with their interactions and open loops, and the problems of joining."""
+    index = PeopleIndex()
+    for note in notes:
+        index.put(note)
+    return list(index.people().values()), index.problems()

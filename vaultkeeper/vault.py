@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from vaultkeeper.compute import build_report
 from vaultkeeper.config import load_config
 from vaultkeeper.dates import DateError, parse_iso_day
 from vaultkeeper.errors import UsageError
 from vaultkeeper.model import ParsedNote, Person, Problem, Report
 from vaultkeeper.parse import Context, parse_note
-from vaultkeeper.people import join
+from vaultkeeper.people import PeopleIndex
 from vaultkeeper.scan import Layout, list_notes, read_layout
+from vaultkeeper.standing import Standing
+from vaultkeeper.views import ViewCache
 
 
 @dataclass(frozen=True)
@@ -22,12 +24,19 @@ class Vault:
     """A vault as read: its layout, every parsed note, and the people they make."""
 
     layout: Layout
-    notes: tuple[ParsedNote, ...]
+    notes: Mapping[str, ParsedNote]
     people: tuple[Person, ...]
     problems: tuple[Problem, ...]
+    block_notes: tuple[str, ...] = ()  # notes with vaultkeeper blocks to fill, sorted
+    standing: Standing = field(default_factory=Standing, compare=False)
+    views: ViewCache = field(default_factory=ViewCache, compare=False)
+
+    def at(self, today: date) -> Standing:
+        """Everyone's state on `today`."""
+        return self.standing.at(today, self.layout.config)
 
     def report(self, today: date) -> Report:
-        return build_report(list(self.people), list(self.problems), self.layout.config, today)
+        return self.at(today).report(self.problems)
 
 
 def context_for(layout: Layout, path: str) -> Context:
@@ -51,27 +60,47 @@ def read_note(layout: Layout, path: str) -> ParsedNote:
 
 
 def assemble(layout: Layout, notes: list[ParsedNote]) -> Vault:
-    """Join parsed notes into a Vault (the step a watcher or a cache redoes cheaply)."""
-    people, join_problems = join(notes)
-    problems = [*layout.problems, *join_problems]
+    """Join parsed notes into a Vault."""
+    note_set = NoteSet(layout)
     for note in notes:
-        problems.extend(note.problems)
-    return Vault(layout, tuple(notes), tuple(people), tuple(problems))
+        note_set.put(note)
+    return note_set.vault()
 
 
 class NoteSet:
-    """The parsed notes of a vault by path, refreshable one file at a time."""
+    """The parsed notes of a vault by path, refreshable one file at a time.
+
+    People are joined incrementally and their computed states cached, so an
+    update costs what changed, not the size of the vault.
+    """
 
     def __init__(self, layout: Layout):
         self.layout = layout
         self.notes: dict[str, ParsedNote] = {}
+        self.index = PeopleIndex()
+        self.standing = Standing()
+        self.views = ViewCache()
+        self._blocks: set[str] = set()
+        self._troubled: set[str] = set()  # notes with problems
 
     @classmethod
     def read(cls, layout: Layout) -> NoteSet:
         notes = cls(layout)
         for path in list_notes(layout):
-            notes.notes[path] = read_note(layout, path)
+            notes.put(read_note(layout, path))
         return notes
+
+    def put(self, note: ParsedNote) -> None:
+        self.notes[note.path] = note
+        self.index.put(note)
+        (self._blocks.add if note.blocks else self._blocks.discard)(note.path)
+        (self._troubled.add if note.problems else self._troubled.discard)(note.path)
+
+    def forget(self, path: str) -> None:
+        if self.notes.pop(path, None) is not None:
+            self.index.remove(path)
+            self._blocks.discard(path)
+            self._troubled.discard(path)
 
     def is_note(self, path: str) -> bool:
         """Whether a vault-relative path is one vaultkeeper reads (if it exists)."""
@@ -82,9 +111,9 @@ class NoteSet:
         if not self.is_note(path):
             return
         if (self.layout.root / path).is_file():
-            self.notes[path] = read_note(self.layout, path)
+            self.put(read_note(self.layout, path))
         else:
-            self.notes.pop(path, None)
+            self.forget(path)
 
     def under(self, folder: str) -> list[str]:
         """Known notes inside a folder (for folder moves and deletions)."""
@@ -92,7 +121,15 @@ class NoteSet:
         return [path for path in self.notes if path.startswith(prefix)]
 
     def vault(self) -> Vault:
-        return assemble(self.layout, [self.notes[path] for path in sorted(self.notes)])
+        problems = [*self.layout.problems, *self.index.problems()]
+        for path in self._troubled:
+            problems.extend(self.notes[path].problems)
+        people = self.index.people()
+        self.standing.changed(people, self.index.take_changes())
+        blocks = tuple(sorted(self._blocks))
+        return Vault(
+            self.layout, self.notes, tuple(people.values()), tuple(problems), blocks, self.standing, self.views
+        )
 
 
 def read_layout_of(root: Path) -> Layout:

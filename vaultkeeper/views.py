@@ -7,10 +7,12 @@ is made here so user templates stay simple and pages stay deterministic.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from vaultkeeper.model import OpenLoop, PersonState, Problem, Report
+from vaultkeeper.model import OpenLoop, PersonState, Problem, sort_problems
+from vaultkeeper.standing import Standing
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
 _UNLINKABLE = re.compile(r"[\[\]|#^]")
@@ -84,24 +86,53 @@ class ProblemView:
 
 
 @dataclass(frozen=True)
+class Section:
+    """The first people of a list, in order, and how many there are in all.
+
+    Pages show at most `page_limit` people per list so they stay readable (and
+    fast to write) in a vault of thousands; `more` says how many are left out.
+    """
+
+    shown: tuple[PersonView, ...] = ()
+    total: int = 0
+
+    def __iter__(self) -> Iterator[PersonView]:
+        return iter(self.shown)
+
+    def __len__(self) -> int:
+        return len(self.shown)
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def __getitem__(self, index: int) -> PersonView:
+        return self.shown[index]
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.shown)
+
+
+@dataclass(frozen=True)
 class Pages:
     """Everything the default templates show, grouped by section."""
 
     people: int
-    overdue: tuple[PersonView, ...]
-    today: tuple[PersonView, ...]
-    this_week: tuple[PersonView, ...]
-    later: tuple[PersonView, ...]
-    focus_members: tuple[PersonView, ...]
+    overdue: Section
+    today: Section
+    this_week: Section
+    later: Section
+    focus_members: Section
     focus_limit: int
     over_capacity: bool
     open_slots: int
-    suggested_targets: tuple[PersonView, ...]
-    owes: tuple[PersonView, ...]
-    fading: tuple[PersonView, ...]
-    birthdays: tuple[PersonView, ...]
-    ledger: tuple[PersonView, ...]
+    suggested_targets: Section
+    owes: Section
+    fading: Section
+    birthdays: Section
+    ledger: Section
     problems: tuple[ProblemView, ...]
+    more_problems: int
 
 
 def _next_step(state: PersonState) -> str:
@@ -170,45 +201,54 @@ def problem_view(problem: Problem) -> ProblemView:
     return ProblemView(problem.path, problem.line, problem.message, escape(where))
 
 
-def arrange(report: Report, graduate_after: int) -> Pages:
-    """Sort the report's people into the sections the pages show."""
-    views = {s.person.path: person_view(s, graduate_after) for s in report.people}
-    by_due = sorted(
-        (s for s in report.people if s.next_due is not None),
-        key=lambda s: (s.next_due, s.name.casefold(), s.person.path),
-    )
-    week_end = report.today + timedelta(days=7)
+class ViewCache:
+    """PersonViews by person, rebuilt only when the person's state changed."""
 
-    def pick(condition) -> tuple[PersonView, ...]:
-        return tuple(views[s.person.path] for s in by_due if condition(s.next_due))
+    def __init__(self) -> None:
+        self.views: dict[str, tuple[PersonState, PersonView]] = {}
 
-    by_name = list(report.people)
+    def view(self, state: PersonState, graduate_after: int) -> PersonView:
+        cached = self.views.get(state.person.path)
+        if cached is None or cached[0] is not state:
+            cached = self.views[state.person.path] = (state, person_view(state, graduate_after))
+        return cached[1]
+
+
+def arrange(
+    standing: Standing,
+    problems: Sequence[Problem],
+    graduate_after: int,
+    limit: int = 50,
+    cache: ViewCache | None = None,
+) -> Pages:
+    """The sections the pages show, the first `limit` people of each, from sorted orderings."""
+    cache = cache or ViewCache()
+    assert standing.day is not None, "call Standing.at() first"
+    today, config = standing.day
+
+    def section(order: str, start: int = 0, stop: int | None = None) -> Section:
+        total = len(standing.orders[order][start:stop])
+        shown = standing.ordered(order, start, start + min(limit, total))
+        return Section(tuple(cache.view(s, graduate_after) for s in shown), total)
+
+    soon, tomorrow, week_end = standing.due_bounds(today)
+    slots = standing.open_slots(config.focus_limit)
+    ordered = sort_problems(list(problems))
     return Pages(
-        people=len(report.people),
-        overdue=pick(lambda due: due < report.today),
-        today=pick(lambda due: due == report.today),
-        this_week=pick(lambda due: report.today < due <= week_end),
-        later=pick(lambda due: due > week_end),
-        focus_members=tuple(views[path] for path in report.focus.member_paths),
-        focus_limit=report.focus.limit,
-        over_capacity=report.focus.over_capacity,
-        open_slots=report.focus.open_slots,
-        suggested_targets=tuple(views[path] for path in report.focus.target_paths),
-        owes=tuple(
-            views[s.person.path]
-            for s in sorted(by_name, key=lambda s: (s.balance, s.name.casefold()))
-            if "owes" in s.flags
-        ),
-        fading=tuple(views[s.person.path] for s in by_name if "fading" in s.flags),
-        birthdays=tuple(
-            views[s.person.path]
-            for s in sorted(by_name, key=lambda s: (s.next_birthday or date.max, s.name.casefold()))
-            if "birthday-soon" in s.flags
-        ),
-        ledger=tuple(
-            views[s.person.path]
-            for s in sorted(by_name, key=lambda s: (s.balance, s.name.casefold(), s.person.path))
-            if s.gave or s.got
-        ),
-        problems=tuple(problem_view(p) for p in report.problems),
+        people=len(standing.states),
+        overdue=section("due", 0, soon),
+        today=section("due", soon, tomorrow),
+        this_week=section("due", tomorrow, week_end),
+        later=section("due", week_end),
+        focus_members=section("members"),
+        focus_limit=config.focus_limit,
+        over_capacity=len(standing.orders["members"]) > config.focus_limit,
+        open_slots=slots,
+        suggested_targets=section("targets", 0, slots),
+        owes=section("owes"),
+        fading=section("fading"),
+        birthdays=section("birthdays"),
+        ledger=section("ledger"),
+        problems=tuple(problem_view(p) for p in ordered[:limit]),
+        more_problems=max(0, len(ordered) - limit),
     )

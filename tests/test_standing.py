@@ -1,0 +1,79 @@
+"""The incremental join and orderings equal a fresh computation after any edits."""
+
+import random
+from datetime import date
+
+from conftest import TODAY
+
+from vaultkeeper.config import Config
+from vaultkeeper.parse import Context, parse_note
+from vaultkeeper.people import PeopleIndex
+from vaultkeeper.standing import ORDERS, Standing, _keys
+from vaultkeeper.vault import NoteSet
+from vaultkeeper.scan import read_layout
+
+NAMES = ["Ada", "Bob", "Cy", "Di", "Ed"]
+
+
+def random_note(rng: random.Random, path: str):
+    if path.startswith("Daily/"):
+        text = "".join(f"- [[{rng.choice(NAMES)}]] gave:: x\n" for _ in range(rng.randint(0, 3)))
+        return parse_note(path, text.encode(), Context(False, date(2026, 11, rng.randint(1, 28))))
+    front = f"stage: {rng.choice(['new', 'growing', 'target', 'established', 'dormant'])}\n"
+    if rng.random() < 0.4:
+        front += f"aliases: [{rng.choice(NAMES)}]\n"
+    if rng.random() < 0.3:
+        front += f"name: {rng.choice(NAMES)}\n"
+    log = "".join(f"- 2026-{rng.randint(9, 12):02d}-{rng.randint(1, 28):02d} x got:: y\n" for _ in range(rng.randint(0, 3)))
+    text = f"---\n{front}birthday: --12-0{rng.randint(1, 9)}\n---\n## Log\n{log}- [ ] ask [[{rng.choice(NAMES)}]]\n"
+    return parse_note(path, text.encode(), Context(True))
+
+
+def fresh(notes: dict) -> tuple[dict, list]:
+    index = PeopleIndex()
+    for note in notes.values():
+        index.put(note)
+    return index.people(), sorted(index.problems(), key=lambda p: p.sort_key())
+
+
+def test_incremental_index_and_orderings_match_a_fresh_computation(tmp_path):
+    rng = random.Random(7)
+    layout = read_layout(tmp_path, Config())
+    live = NoteSet(layout)
+    paths = [f"People/{name}.md" for name in NAMES] + [f"Daily/2026-11-{day:02d}.md" for day in range(1, 6)]
+    for step in range(400):
+        path = rng.choice(paths)
+        if rng.random() < 0.2:
+            live.forget(path)
+        else:
+            live.put(random_note(rng, path))
+        vault = live.vault()
+        standing = vault.at(TODAY)
+        people, problems = fresh(live.notes)
+        assert {p.path: p for p in vault.people} == people, step
+        assert sorted(live.index.problems(), key=lambda p: p.sort_key()) == problems, step
+        expected = {order: [] for order in ORDERS}
+        for state in standing.states.values():
+            for order, key in _keys(state).items():
+                expected[order].append(key)
+        assert {order: sorted(keys) for order, keys in expected.items()} == standing.orders, step
+        again = Standing()
+        again.changed(people, people)
+        assert again.at(TODAY, layout.config).report([]).people == standing.report([]).people
+
+
+def test_page_limit_cuts_lists_and_counts_the_rest(make_vault):
+    from click.testing import CliRunner
+
+    from vaultkeeper.cli import cli
+
+    files = {f"People/P{i:02d}.md": "---\nstage: new\n---\n" for i in range(7)}
+    files[".vaultkeeper/config.toml"] = "page_limit = 3\nfocus_limit = 10\n"
+    root = make_vault(files)
+    assert CliRunner().invoke(cli, ["build", str(root), "--today", "2026-11-25"]).exit_code == 0
+    follow = (root / "Relationships/Follow-ups.md").read_text()
+    assert follow.count("| [[People/P") == 3
+    assert "… and 4 more (`vaultkeeper status` lists everyone)." in follow
+    focus = (root / "Relationships/Focus.md").read_text()
+    assert focus.startswith("# Focus 7/10\n")
+    assert "… and 4 more in focus." in focus

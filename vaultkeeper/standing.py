@@ -1,0 +1,140 @@
+"""Every person's state on one day, with the orderings the pages need, kept current per person.
+
+A full build fills it once; `watch` re-keys only the people that changed, so
+picking "the first fifty overdue" is a bisect and a slice, not a sort of the
+whole vault.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from vaultkeeper.compute import person_state
+from vaultkeeper.config import Config
+from vaultkeeper.model import Focus, Person, PersonState, Problem, Report, sort_problems
+
+ORDERS = ("by_name", "due", "members", "targets", "owes", "fading", "birthdays", "ledger")
+
+
+def _keys(state: PersonState) -> dict[str, tuple[Any, ...]]:
+    """The sort key of a person in each ordering they belong to."""
+    fields = state.person.fields
+    name = (state.name.casefold(), state.person.path)
+    keys: dict[str, tuple[Any, ...]] = {"by_name": name}
+    if state.next_due is not None:
+        keys["due"] = (state.next_due, *name)
+    if state.focus:
+        keys["members"] = (state.next_due is None, state.next_due or date.min, *name)
+    elif fields.stage == "target":
+        keys["targets"] = (-fields.priority, *name)
+    if "owes" in state.flags:
+        keys["owes"] = (state.balance, *name)
+    if "fading" in state.flags:
+        keys["fading"] = name
+    if "birthday-soon" in state.flags:
+        keys["birthdays"] = (state.next_birthday, *name)
+    if state.gave or state.got:
+        keys["ledger"] = (state.balance, *name)
+    return keys
+
+
+class Standing:
+    """People's states on `today`, and sorted orderings of their paths."""
+
+    def __init__(self) -> None:
+        self.day: tuple[date, Config] | None = None
+        self.people: Mapping[str, Person] = {}
+        self.pending: set[str] = set()
+        self.states: dict[str, PersonState] = {}
+        self.orders: dict[str, list[tuple[Any, ...]]] = {name: [] for name in ORDERS}
+        self._placed: dict[str, dict[str, tuple[Any, ...]]] = {}
+
+    def changed(self, people: Mapping[str, Person], paths: Iterable[str]) -> None:
+        """The people now, and which of them changed (or went) since the last call."""
+        self.people = people
+        self.pending.update(paths)
+
+    def at(self, today: date, config: Config) -> Standing:
+        """Bring every state up to `today`: all of them on a new day, else only the changed."""
+        if self.day is None or self.day[0] != today or self.day[1] is not config:
+            self.day = (today, config)
+            self.states = {}
+            self.orders = {name: [] for name in ORDERS}
+            self._placed = {}
+            self.pending = set(self.people)
+            if len(self.pending) > 64:  # a full fill: sort once instead of inserting one by one
+                self._fill(today, config)
+                return self
+        for path in sorted(self.pending):
+            self._unplace(path)
+            person = self.people.get(path)
+            if person is not None:
+                self._place(person_state(person, config, today))
+        self.pending.clear()
+        return self
+
+    def _fill(self, today: date, config: Config) -> None:
+        for person in self.people.values():
+            state = person_state(person, config, today)
+            keys = _keys(state)
+            self.states[person.path] = state
+            self._placed[person.path] = keys
+            for order, key in keys.items():
+                self.orders[order].append(key)
+        for keys in self.orders.values():
+            keys.sort()
+        self.pending.clear()
+
+    def _place(self, state: PersonState) -> None:
+        path = state.person.path
+        keys = _keys(state)
+        self.states[path] = state
+        self._placed[path] = keys
+        for order, key in keys.items():
+            insort(self.orders[order], key)
+
+    def _unplace(self, path: str) -> None:
+        keys = self._placed.pop(path, None)
+        self.states.pop(path, None)
+        for order, key in (keys or {}).items():
+            column = self.orders[order]
+            del column[bisect_left(column, key)]
+
+    # --- reading ----------------------------------------------------------
+
+    def ordered(self, order: str, start: int = 0, stop: int | None = None) -> list[PersonState]:
+        return [self.states[key[-1]] for key in self.orders[order][start:stop]]
+
+    def due_bounds(self, today: date) -> tuple[int, int, int]:
+        """Indexes in the due order where today, the rest of the week and later begin."""
+        due = self.orders["due"]
+        return (
+            bisect_left(due, (today,)),
+            bisect_left(due, (today + timedelta(days=1),)),
+            bisect_left(due, (today + timedelta(days=8),)),
+        )
+
+    def open_slots(self, limit: int) -> int:
+        return max(0, limit - len(self.orders["members"]))
+
+    def focus(self, limit: int) -> Focus:
+        members = self.ordered("members")
+        slots = max(0, limit - len(members))
+        targets = self.ordered("targets", 0, slots)
+        return Focus(
+            limit=limit,
+            members=tuple(s.name for s in members),
+            open_slots=slots,
+            suggested_targets=tuple(s.name for s in targets),
+            member_paths=tuple(s.person.path for s in members),
+            target_paths=tuple(s.person.path for s in targets),
+        )
+
+    def report(self, problems: Iterable[Problem]) -> Report:
+        """Everything, people sorted by name: what `status` shows."""
+        assert self.day is not None, "call at() first"
+        today, config = self.day
+        return Report(today, tuple(self.ordered("by_name")), self.focus(config.focus_limit), tuple(sort_problems(list(problems))))
