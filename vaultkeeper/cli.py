@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -65,7 +67,8 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if any page or block is out of date.")
 @click.option("--dry-run", is_flag=True, help="Write nothing; show the diff of what would change.")
 @click.option("--force", is_flag=True, help="Overwrite pages edited by hand without keeping a copy.")
-def build(vault: str | None, today: str | None, check: bool, dry_run: bool, force: bool) -> None:
+@click.option("--no-cache", is_flag=True, help="Parse every note again; neither read nor write the cache.")
+def build(vault: str | None, today: str | None, check: bool, dry_run: bool, force: bool, no_cache: bool) -> None:
     """Regenerate the pages in the output folder and the marked blocks in notes.
 
     Only pages and blocks whose text changes are written, atomically. A page
@@ -76,16 +79,23 @@ def build(vault: str | None, today: str | None, check: bool, dry_run: bool, forc
         vaultkeeper build ~/Notes
         vaultkeeper build --check      # in a pre-commit hook
     """
-    from vaultkeeper.build import apply_plan, plan_build
+    from vaultkeeper.build import run_build
     from vaultkeeper.scan import find_vault
-    from vaultkeeper.vault import load_vault, resolve_today
+    from vaultkeeper.vault import resolve_today
 
     day = resolve_today(today)
-    loaded = load_vault(find_vault(vault))
-    plan = plan_build(loaded, day, force=force)
+    outcome = run_build(
+        find_vault(vault),
+        day,
+        force=force,
+        write=not (check or dry_run),
+        use_cache=not no_cache,
+        progress=_progress if sys.stderr.isatty() else None,
+    )
+    plan = outcome.plan
     for problem in plan.problems:
         click.echo(problem.as_text(), err=True)
-    errors = list(plan.errors)
+    errors = outcome.errors
     if check or dry_run:
         for change in plan.changes:
             click.echo(change.diff() if dry_run else f"out of date: {change.path}")
@@ -99,17 +109,24 @@ def build(vault: str | None, today: str | None, check: bool, dry_run: bool, forc
         return
     for notice in plan.notices:
         click.echo(notice, err=True)
-    errors += apply_plan(plan, loaded.layout.root, loaded.layout.config.output_dir)
     for error in errors:
         click.echo(f"error: {error}", err=True)
-    written = len(plan.changes) - len([e for e in errors if e.path in {c.path for c in plan.changes}])
+    failed = {error.path for error in errors}
+    written = len([c for c in plan.changes if c.path not in failed])
     problems = len(plan.problems)
     click.echo(
-        f"{written} written, {len(plan.unchanged)} unchanged · {len(loaded.people)} people · "
+        f"{written} written, {len(plan.unchanged)} unchanged · {outcome.people} people · "
         f"{problems} problem{'s' if problems != 1 else ''}"
     )
     if errors:
         sys.exit(2)
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr for long cold builds (only on a terminal)."""
+    with click.progressbar(length=total, label="reading notes", file=sys.stderr) as bar:
+        yield bar.update
 
 
 @cli.command()

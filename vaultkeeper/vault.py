@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from vaultkeeper.cache import ParseCache, Stamp
 from vaultkeeper.config import load_config
 from vaultkeeper.dates import DateError, parse_iso_day
 from vaultkeeper.errors import UsageError
@@ -48,15 +49,35 @@ def context_for(layout: Layout, path: str) -> Context:
     )
 
 
-def read_note(layout: Layout, path: str) -> ParsedNote:
+def read_note(layout: Layout, path: str, data: bytes | None = None) -> ParsedNote:
     """Parse one note from disk; a file that vanished or cannot be read is a problem."""
+    if data is None:
+        data = read_bytes(layout, path)
+    if isinstance(data, ParsedNote):
+        return data
+    return parse_note(path, data, context_for(layout, path))
+
+
+def read_bytes(layout: Layout, path: str) -> bytes | ParsedNote:
+    """A note's bytes, or a parsed note holding the problem of reading it."""
     try:
-        data = (layout.root / path).read_bytes()
+        return (layout.root / path).read_bytes()
     except FileNotFoundError:
         return ParsedNote(path, (Problem(path, None, "file disappeared while it was being read"),))
     except OSError as error:
         return ParsedNote(path, (Problem(path, None, f"cannot read: {error.strerror or error}"),))
-    return parse_note(path, data, context_for(layout, path))
+
+
+def stamps_of(root: Path, paths: list[str]) -> dict[str, Stamp]:
+    """Size and mtime of each file (a file that vanished has none)."""
+    stamps = {}
+    for path in paths:
+        try:
+            stat = os.stat(root / path)
+        except OSError:
+            continue
+        stamps[path] = Stamp(stat.st_size, stat.st_mtime_ns)
+    return stamps
 
 
 def assemble(layout: Layout, notes: list[ParsedNote]) -> Vault:
@@ -84,10 +105,39 @@ class NoteSet:
         self._troubled: set[str] = set()  # notes with problems
 
     @classmethod
-    def read(cls, layout: Layout) -> NoteSet:
+    def read(
+        cls,
+        layout: Layout,
+        cache: ParseCache | None = None,
+        paths: list[str] | None = None,
+        stamps: dict[str, Stamp] | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> NoteSet:
+        """Parse every note, reusing the cache's parses of unchanged files."""
         notes = cls(layout)
-        for path in list_notes(layout):
-            notes.put(read_note(layout, path))
+        paths = list_notes(layout) if paths is None else paths
+        if cache is None or not cache.usable:
+            for path in paths:
+                notes.put(read_note(layout, path))
+                if progress:
+                    progress(1)
+            return notes
+        stamps = stamps_of(layout.root, paths) if stamps is None else stamps
+        contexts = {path: repr(context_for(layout, path)) for path in paths}
+        hits, already_read = cache.lookup(stamps, contexts, layout.root)
+        fresh = []
+        for path in paths:
+            note = hits.get(path)
+            if note is None:
+                data = already_read.get(path) or read_bytes(layout, path)
+                note = read_note(layout, path, data)
+                if isinstance(data, bytes) and path in stamps:
+                    fresh.append((note, contexts[path], stamps[path], data))
+            notes.put(note)
+            if progress:
+                progress(1)
+        if fresh or len(hits) != len(paths):
+            cache.store(fresh, keep=set(paths))
         return notes
 
     def put(self, note: ParsedNote) -> None:

@@ -1,0 +1,187 @@
+"""The parse cache changes nothing but speed, and is never trusted blindly."""
+
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from vaultkeeper.build import run_build
+from vaultkeeper.cache import CACHE_FILE, ParseCache, Stamp
+from vaultkeeper.vault import NoteSet, read_layout_of
+
+TODAY = date(2026, 11, 25)
+NAMES = ["Ada", "Bob", "Cy", "Di"]
+
+
+def person(rng: random.Random) -> str:
+    log = "".join(f"- 2026-11-{rng.randint(1, 28):02d} x{rng.choice(['', ' gave:: a', ' got:: b'])}\n" for _ in range(rng.randint(0, 3)))
+    return f"---\nstage: {rng.choice(['new', 'growing', 'target'])}\n---\n## Log\n{log}"
+
+
+def vault(tmp_path: Path) -> Path:
+    root = tmp_path / "vault"
+    (root / ".vaultkeeper").mkdir(parents=True)
+    (root / "People").mkdir()
+    (root / "Daily").mkdir()
+    rng = random.Random(0)
+    for name in NAMES:
+        (root / f"People/{name}.md").write_text(person(rng))
+    (root / "Home.md").write_text("<!-- vaultkeeper:focus -->\n<!-- /vaultkeeper -->\n")
+    return root
+
+
+def pages(root: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((root / "Relationships").glob("*.md"))} | {
+        "Home.md": (root / "Home.md").read_bytes()
+    }
+
+
+def test_cached_builds_equal_cold_builds_after_random_edits(tmp_path):
+    root = vault(tmp_path)
+    rng = random.Random(1)
+    for step in range(40):
+        target = root / rng.choice(["People", "Daily"]) / f"{rng.choice(NAMES)}{rng.choice(['', '-2'])}.md"
+        if target.parent.name == "Daily":
+            target = root / "Daily" / f"2026-11-{rng.randint(1, 9):02d}.md"
+        action = rng.random()
+        if action < 0.2 and target.exists():
+            target.unlink()
+        elif target.parent.name == "Daily":
+            target.write_text(f"- met [[{rng.choice(NAMES)}]] gave:: tea\n")
+        else:
+            target.write_text(person(rng))
+        if rng.random() < 0.3:  # same size, same mtime, different content: only the hash can tell
+            stat = target.stat() if target.exists() else None
+            if stat:
+                data = bytearray(target.read_bytes())
+                data[-2] = ord("y") if data[-2] != ord("y") else ord("z")
+                target.write_bytes(bytes(data))
+                os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        cached = run_build(root, TODAY)
+        assert not cached.errors
+        with_cache = pages(root)
+        cold = run_build(root, TODAY, use_cache=False)
+        assert cold.plan.changes == [], f"step {step}: the cached build wrote something a cold build would not"
+        assert pages(root) == with_cache
+
+
+def test_warm_build_takes_the_fast_path_and_notices_any_change(tmp_path):
+    root = vault(tmp_path)
+    run_build(root, TODAY)
+    fresh = run_build(root, TODAY)
+    assert not fresh.from_cache  # notes written a moment ago: their mtimes are not trusted yet
+    for note in [*root.glob("People/*.md"), root / "Home.md"]:
+        os.utime(note, ns=(1, 1_000_000_000))  # old mtimes: trusted
+    run_build(root, TODAY)
+    warm = run_build(root, TODAY)
+    assert warm.from_cache and warm.plan.changes == []
+    (root / "People/Ada.md").write_text("---\nstage: dormant\n---\n")
+    changed = run_build(root, TODAY)
+    assert not changed.from_cache
+    assert [c.path for c in changed.plan.changes]
+    assert not run_build(root, date(2026, 11, 26)).from_cache  # a new day
+    (root / "Relationships/Focus.md").write_text("edited\n")
+    assert not run_build(root, date(2026, 11, 26)).from_cache  # a page touched by hand
+
+
+def test_corrupt_truncated_or_foreign_cache_is_rebuilt(tmp_path):
+    root = vault(tmp_path)
+    run_build(root, TODAY)
+    expected = pages(root)
+    cache_file = root / CACHE_FILE
+    for damage in (b"garbage" * 100, cache_file.read_bytes()[:100], b""):
+        cache_file.write_bytes(damage)
+        for suffix in ("-wal", "-shm"):
+            Path(str(cache_file) + suffix).unlink(missing_ok=True)
+        outcome = run_build(root, TODAY, force=True)
+        assert not outcome.errors
+        assert pages(root) == expected
+    db = sqlite3.connect(cache_file)
+    db.execute("UPDATE meta SET value = 'vaultkeeper 0.0.1 cache 0' WHERE key = 'format'")
+    db.execute("UPDATE notes SET parsed = X'00'")
+    db.commit()
+    db.close()
+    assert ParseCache(root).lookup({}, {}, root) == ({}, {})
+    run_build(root, TODAY, force=True)
+    assert pages(root) == expected
+
+
+def test_bad_rows_are_misses(tmp_path):
+    root = vault(tmp_path)
+    run_build(root, TODAY)
+    db = sqlite3.connect(root / CACHE_FILE)
+    db.execute("UPDATE notes SET parsed = X'80049500'")
+    db.commit()
+    db.close()
+    layout = read_layout_of(root)
+    fresh = NoteSet.read(layout)
+    cached = NoteSet.read(layout, ParseCache(root))
+    assert cached.notes == fresh.notes
+
+
+def test_deleting_the_cache_or_no_cache_changes_nothing(tmp_path):
+    root = vault(tmp_path)
+    run_build(root, TODAY)
+    expected = pages(root)
+    (root / CACHE_FILE).unlink()
+    assert run_build(root, TODAY).plan.changes == []
+    assert run_build(root, TODAY, use_cache=False).plan.changes == []
+    assert pages(root) == expected
+
+
+def test_no_cache_neither_reads_nor_writes(tmp_path):
+    root = vault(tmp_path)
+    run_build(root, TODAY, use_cache=False)
+    assert not (root / CACHE_FILE).exists()
+
+
+def test_no_cache_without_a_vaultkeeper_folder(tmp_path):
+    root = tmp_path / "plain"
+    (root / "People").mkdir(parents=True)
+    (root / "People/Ada.md").write_text("---\nstage: new\n---\n")
+    run_build(root, TODAY)
+    assert sorted(p.name for p in root.iterdir()) == ["People", "Relationships"]
+
+
+def test_the_cache_keeps_itself_out_of_git(tmp_path):
+    root = vault(tmp_path)
+    run_build(root, TODAY)
+    assert "cache*" in (root / ".vaultkeeper/.gitignore").read_text()
+
+
+def test_two_processes_share_the_cache(tmp_path):
+    root = vault(tmp_path)
+    for index in range(200):
+        (root / f"People/Extra{index}.md").write_text(f"---\nstage: new\n---\n## Log\n- 2026-11-0{index % 9 + 1} x\n")
+    script = (
+        "import sys; from datetime import date; from pathlib import Path;"
+        "from vaultkeeper.build import run_build;"
+        "[run_build(Path(sys.argv[1]), date(2026, 11, 25), force=True) for _ in range(5)]"
+    )
+    runs = [subprocess.Popen([sys.executable, "-c", script, str(root)], stderr=subprocess.PIPE) for _ in range(2)]
+    for run in runs:
+        _, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err.decode()
+    db = sqlite3.connect(root / CACHE_FILE)
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert db.execute("SELECT count(*) FROM notes").fetchone()[0] == 205
+    layout = read_layout_of(root)
+    assert NoteSet.read(layout, ParseCache(root)).notes == NoteSet.read(layout).notes
+
+
+def test_stamp_and_hash_rules(tmp_path):
+    root = vault(tmp_path)
+    layout = read_layout_of(root)
+    NoteSet.read(layout, ParseCache(root))
+    cache = ParseCache(root)
+    note = root / "People/Ada.md"
+    stat = note.stat()
+    contexts = {"People/Ada.md": repr(__import__("vaultkeeper.vault", fromlist=["context_for"]).context_for(layout, "People/Ada.md"))}
+    same = {"People/Ada.md": Stamp(stat.st_size, stat.st_mtime_ns)}
+    hits, read = cache.lookup(same, contexts, root)
+    assert "People/Ada.md" in hits and "People/Ada.md" in read  # fresh mtime: verified by hash
+    other = {"People/Ada.md": Stamp(stat.st_size + 1, stat.st_mtime_ns)}
+    assert cache.lookup(other, contexts, root)[0] == {}
