@@ -8,9 +8,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from vaultkeeper.build import run_build
+from vaultkeeper.builder import run_build
 from vaultkeeper.cache import CACHE_FILE, ParseCache, Stamp
-from vaultkeeper.vault import NoteSet, read_layout_of
+from vaultkeeper.scan import read_layout_of
+from vaultkeeper.vault import NoteSet
 
 TODAY = date(2026, 11, 25)
 NAMES = ["Ada", "Bob", "Cy", "Di"]
@@ -64,7 +65,7 @@ def test_cached_builds_equal_cold_builds_after_random_edits(tmp_path):
         assert not cached.errors
         with_cache = pages(root)
         cold = run_build(root, TODAY, use_cache=False)
-        assert cold.plan.changes == [], f"step {step}: the cached build wrote something a cold build would not"
+        assert cold.changes == [], f"step {step}: the cached build wrote something a cold build would not"
         assert pages(root) == with_cache
 
 
@@ -77,11 +78,11 @@ def test_warm_build_takes_the_fast_path_and_notices_any_change(tmp_path):
         os.utime(note, ns=(1, 1_000_000_000))  # old mtimes: trusted
     run_build(root, TODAY)
     warm = run_build(root, TODAY)
-    assert warm.from_cache and warm.plan.changes == []
+    assert warm.from_cache and warm.changes == []
     (root / "People/Ada.md").write_text("---\nstage: dormant\n---\n")
     changed = run_build(root, TODAY)
     assert not changed.from_cache
-    assert [c.path for c in changed.plan.changes]
+    assert [c.path for c in changed.changes]
     assert not run_build(root, date(2026, 11, 26)).from_cache  # a new day
     (root / "Relationships/Focus.md").write_text("edited\n")
     assert not run_build(root, date(2026, 11, 26)).from_cache  # a page touched by hand
@@ -127,8 +128,8 @@ def test_deleting_the_cache_or_no_cache_changes_nothing(tmp_path):
     run_build(root, TODAY)
     expected = pages(root)
     (root / CACHE_FILE).unlink()
-    assert run_build(root, TODAY).plan.changes == []
-    assert run_build(root, TODAY, use_cache=False).plan.changes == []
+    assert run_build(root, TODAY).changes == []
+    assert run_build(root, TODAY, use_cache=False).changes == []
     assert pages(root) == expected
 
 
@@ -158,7 +159,7 @@ def test_two_processes_share_the_cache(tmp_path):
         (root / f"People/Extra{index}.md").write_text(f"---\nstage: new\n---\n## Log\n- 2026-11-0{index % 9 + 1} x\n")
     script = (
         "import sys; from datetime import date; from pathlib import Path;"
-        "from vaultkeeper.build import run_build;"
+        "from vaultkeeper.builder import run_build;"
         "[run_build(Path(sys.argv[1]), date(2026, 11, 25), force=True) for _ in range(5)]"
     )
     runs = [subprocess.Popen([sys.executable, "-c", script, str(root)], stderr=subprocess.PIPE) for _ in range(2)]

@@ -6,39 +6,28 @@ Planning reads and renders only; applying is the only step that writes, so
 
 from __future__ import annotations
 
-import contextlib
 import difflib
-import hashlib
 import os
-import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from vaultkeeper import front_matter
 from vaultkeeper.blocks import find_blocks
-from vaultkeeper.cache import FORMAT, RACY_NS, ParseCache, Stamp
 from vaultkeeper.errors import VaultkeeperError
 from vaultkeeper.model import Problem, sort_problems
 from vaultkeeper.pages import (
     BLOCK_NAMES,
     PAGES,
-    USER_TEMPLATES,
     Renderer,
     TemplateError,
     block_text,
     has_conflict_markers,
     is_pristine,
 )
-from vaultkeeper.scan import DAILY_SETTINGS, TEMPLATER_SETTINGS, TEMPLATES_SETTINGS, Layout, list_notes
-from vaultkeeper.vault import NoteSet, Vault, read_layout_of, stamps_of
+from vaultkeeper.vault import Vault
 from vaultkeeper.views import arrange
 from vaultkeeper.write import WriteError, ensure_folder, inside, write_atomic
-
-
-SETTINGS_FILES = (".vaultkeeper/config.toml", DAILY_SETTINGS, TEMPLATES_SETTINGS, TEMPLATER_SETTINGS)
 
 
 @dataclass(frozen=True)
@@ -210,108 +199,3 @@ def _stamp(path: Path) -> tuple[int, int] | None:
         return None
     return (stat.st_size, stat.st_mtime_ns)
 
-
-@dataclass
-class Outcome:
-    """What a build did, for the command line to report."""
-
-    plan: Plan
-    errors: list[VaultkeeperError]
-    people: int
-    from_cache: bool = False
-
-
-def fingerprint(layout: Layout, stamps: dict[str, Stamp], today: date) -> str:
-    """Everything a build's output depends on: settings, templates, every note's stamp, the day."""
-    root = layout.root
-    h = hashlib.blake2b(digest_size=20)
-    h.update(f"{FORMAT}\0{today.isoformat()}\0".encode())
-    for rel in SETTINGS_FILES:
-        with contextlib.suppress(OSError):
-            h.update(rel.encode() + b"\0" + (root / rel).read_bytes() + b"\0")
-    templates = root / USER_TEMPLATES
-    if templates.is_dir():
-        for template in sorted(templates.iterdir()):
-            with contextlib.suppress(OSError):
-                h.update(template.name.encode() + b"\0" + template.read_bytes() + b"\0")
-    for path in sorted(stamps):
-        stamp = stamps[path]
-        h.update(f"{path}\0{stamp.size}\0{stamp.mtime_ns}\0".encode())
-    return h.hexdigest()
-
-
-def run_build(
-    root: Path,
-    today: date,
-    *,
-    force: bool = False,
-    write: bool = True,
-    use_cache: bool = True,
-    progress: Callable[[int], ContextManager[Callable[[int], None]]] | None = None,
-) -> Outcome:
-    """One build: the fast path when nothing changed since the last one, else plan and (maybe) apply."""
-    started_ns = time.time_ns()
-    layout = read_layout_of(root)
-    paths = list_notes(layout)
-    stamps = stamps_of(root, paths)
-    cache = ParseCache(root) if use_cache else None
-    try:
-        key = fingerprint(layout, stamps, today)
-        if cache is not None and not force:
-            remembered = cache.output(key)
-            if isinstance(remembered, dict) and _outputs_intact(root, remembered["outputs"]):
-                plan = Plan(unchanged=sorted(remembered["outputs"]), problems=remembered["problems"])
-                return Outcome(plan, [], remembered["people"], from_cache=True)
-        if progress is not None and len(paths) > PROGRESS_AFTER:
-            with progress(len(paths)) as advance:
-                notes = NoteSet.read(layout, cache, paths, stamps, advance)
-        else:
-            notes = NoteSet.read(layout, cache, paths, stamps)
-        vault = notes.vault()
-        plan = plan_build(vault, today, force=force)
-        errors = list(plan.errors)
-        if write:
-            errors += apply_plan(plan, root, layout.config.output_dir)
-        if cache is not None and write and not errors:
-            _remember(cache, layout, plan, stamps, today, started_ns, len(vault.people))
-        return Outcome(plan, errors, len(vault.people))
-    finally:
-        if cache is not None:
-            cache.close()
-
-
-PROGRESS_AFTER = 5000  # notes; below this a cold build takes about a second or less
-
-
-def _outputs_intact(root: Path, outputs: dict[str, tuple[int, int]]) -> bool:
-    """Every page and filled note is still exactly as the last build left it."""
-    for rel, recorded in outputs.items():
-        try:
-            stat = os.stat(root / rel)
-        except OSError:
-            return False
-        if (stat.st_size, stat.st_mtime_ns) != tuple(recorded):
-            return False
-    return True
-
-
-def _remember(
-    cache: ParseCache,
-    layout: Layout,
-    plan: Plan,
-    stamps: dict[str, Stamp],
-    today: date,
-    started_ns: int,
-    people: int,
-) -> None:
-    """Record this build's outputs, unless a note changed too recently to trust its mtime."""
-    root = layout.root
-    ours = {change.path for change in plan.changes}
-    if any(stamp.mtime_ns >= started_ns - RACY_NS for path, stamp in stamps.items() if path not in ours):
-        return
-    after = dict(stamps)
-    after.update(stamps_of(root, [path for path in ours if path in stamps]))
-    pages = [f"{layout.config.output_dir}/{page}.md" for page in PAGES]
-    outputs = {rel: (s.size, s.mtime_ns) for rel, s in stamps_of(root, [*pages, *ours]).items()}
-    value = {"outputs": outputs, "problems": plan.problems, "people": people}
-    cache.remember_output(fingerprint(layout, after, today), value)

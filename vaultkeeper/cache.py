@@ -20,9 +20,12 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vaultkeeper import __version__
-from vaultkeeper.model import ParsedNote
+
+if TYPE_CHECKING:
+    from vaultkeeper.model import ParsedNote
 
 CACHE_FILE = ".vaultkeeper/cache.sqlite"
 FORMAT = f"vaultkeeper {__version__} cache 1 python {sys.version_info[0]}.{sys.version_info[1]}"
@@ -99,6 +102,8 @@ class ParseCache:
         self, stamps: dict[str, Stamp], contexts: dict[str, str], root: Path
     ) -> tuple[dict[str, ParsedNote], dict[str, bytes]]:
         """Cached parses still valid for these files, and (for the rest) bytes already read."""
+        from vaultkeeper.model import ParsedNote  # not needed on the no-op fast path
+
         hits: dict[str, ParsedNote] = {}
         read: dict[str, bytes] = {}
         if self.db is None:

@@ -79,9 +79,9 @@ def build(vault: str | None, today: str | None, check: bool, dry_run: bool, forc
         vaultkeeper build ~/Notes
         vaultkeeper build --check      # in a pre-commit hook
     """
-    from vaultkeeper.build import run_build
+    from vaultkeeper.builder import run_build
     from vaultkeeper.scan import find_vault
-    from vaultkeeper.vault import resolve_today
+    from vaultkeeper.dates import resolve_today
 
     day = resolve_today(today)
     outcome = run_build(
@@ -92,30 +92,29 @@ def build(vault: str | None, today: str | None, check: bool, dry_run: bool, forc
         use_cache=not no_cache,
         progress=_progress if sys.stderr.isatty() else None,
     )
-    plan = outcome.plan
-    for problem in plan.problems:
+    for problem in outcome.problems:
         click.echo(problem.as_text(), err=True)
     errors = outcome.errors
     if check or dry_run:
-        for change in plan.changes:
+        for change in outcome.changes:
             click.echo(change.diff() if dry_run else f"out of date: {change.path}")
         for error in errors:
             click.echo(f"error: {error}", err=True)
         if errors:
             sys.exit(2)
-        if check and plan.changes:
-            click.echo(f"{len(plan.changes)} file(s) out of date; run: vaultkeeper build", err=True)
+        if check and outcome.changes:
+            click.echo(f"{len(outcome.changes)} file(s) out of date; run: vaultkeeper build", err=True)
             sys.exit(1)
         return
-    for notice in plan.notices:
+    for notice in outcome.notices:
         click.echo(notice, err=True)
     for error in errors:
         click.echo(f"error: {error}", err=True)
     failed = {error.path for error in errors}
-    written = len([c for c in plan.changes if c.path not in failed])
-    problems = len(plan.problems)
+    written = len([c for c in outcome.changes if c.path not in failed])
+    problems = len(outcome.problems)
     click.echo(
-        f"{written} written, {len(plan.unchanged)} unchanged · {outcome.people} people · "
+        f"{written} written, {len(outcome.unchanged)} unchanged · {outcome.people} people · "
         f"{problems} problem{'s' if problems != 1 else ''}"
     )
     if errors:
@@ -153,7 +152,7 @@ def watch(vault: str | None, poll: bool, debounce: int) -> None:
     import signal
 
     from vaultkeeper.scan import find_vault
-    from vaultkeeper.vault import resolve_today
+    from vaultkeeper.dates import resolve_today
     from vaultkeeper.watch import Watcher
 
     resolve_today(None)  # a bad $VAULTKEEPER_TODAY is a usage error before anything starts
@@ -186,7 +185,8 @@ def status(vault: str | None, today: str | None, as_json: bool) -> None:
     from vaultkeeper.report import dumps
     from vaultkeeper.scan import find_vault
     from vaultkeeper.terminal import ansi, plain, render_status
-    from vaultkeeper.vault import load_vault, resolve_today
+    from vaultkeeper.dates import resolve_today
+    from vaultkeeper.vault import load_vault
 
     day = resolve_today(today)
     report = load_vault(find_vault(vault)).report(day)
@@ -244,7 +244,8 @@ def init(vault: str | None, today: str | None) -> None:
     from vaultkeeper.build import apply_plan, plan_build
     from vaultkeeper.capture import init_vault
     from vaultkeeper.scan import find_vault
-    from vaultkeeper.vault import load_vault, resolve_today
+    from vaultkeeper.dates import resolve_today
+    from vaultkeeper.vault import load_vault
 
     day = resolve_today(today)
     root = Path(vault) if vault else find_vault(None)
@@ -290,7 +291,8 @@ def add(
     from vaultkeeper.capture import NewPerson, add_person
     from vaultkeeper.dates import DateError, parse_iso_day
     from vaultkeeper.scan import find_vault
-    from vaultkeeper.vault import load_vault, resolve_today
+    from vaultkeeper.dates import resolve_today
+    from vaultkeeper.vault import load_vault
 
     met_day = None
     if met:
@@ -331,7 +333,8 @@ def log(
     from vaultkeeper.capture import log_interaction
     from vaultkeeper.dates import DateError, parse_iso_day
     from vaultkeeper.scan import find_vault
-    from vaultkeeper.vault import load_vault, resolve_today
+    from vaultkeeper.dates import resolve_today
+    from vaultkeeper.vault import load_vault
 
     try:
         when = parse_iso_day(day) if day else resolve_today(today)
@@ -356,7 +359,8 @@ def show(name: str, vault: str | None, today: str | None) -> None:
     from vaultkeeper.capture import find_person
     from vaultkeeper.scan import find_vault
     from vaultkeeper.terminal import ansi, plain, render_card
-    from vaultkeeper.vault import load_vault, resolve_today
+    from vaultkeeper.dates import resolve_today
+    from vaultkeeper.vault import load_vault
 
     day = resolve_today(today)
     loaded = load_vault(find_vault(vault))

@@ -17,6 +17,7 @@ from vaultkeeper.errors import ConfigError
 from vaultkeeper.model import STAGES
 
 CONFIG_PATH = ".vaultkeeper/config.toml"
+TEMPLATES_PATH = ".vaultkeeper/templates"
 
 DEFAULT_STAGE_CADENCE: dict[str, Cadence | None] = {
     "target": None,

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import calendar
+import os
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+
+from vaultkeeper.errors import UsageError
 
 _ISO = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
@@ -119,3 +122,15 @@ def add_months(day: date, months: int) -> date:
 
 def add_days(day: date, days: int) -> date:
     return day + timedelta(days=days)
+
+
+def resolve_today(option: str | None) -> date:
+    """`--today` wins over $VAULTKEEPER_TODAY, which wins over the local date."""
+    text = option or os.environ.get("VAULTKEEPER_TODAY")
+    if not text:
+        return date.today()
+    try:
+        return parse_iso_day(text)
+    except DateError as error:
+        source = "--today" if option else "VAULTKEEPER_TODAY"
+        raise UsageError(f"{source}: {error}") from None

@@ -17,13 +17,14 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from vaultkeeper.config import TEMPLATES_PATH
 from vaultkeeper.edit import yaml_scalar
 from vaultkeeper.errors import VaultkeeperError
 from vaultkeeper.views import Pages, cell, escape
 
 PAGES = ("Dashboard", "Follow-ups", "Focus", "Reciprocity")
 BLOCK_NAMES = {name.lower(): name for name in PAGES}
-USER_TEMPLATES = ".vaultkeeper/templates"
+USER_TEMPLATES = TEMPLATES_PATH
 FOOTER = re.compile(r"^<!-- vaultkeeper: generated page, edit your notes instead; checksum ([0-9a-f]{16}) -->$")
 CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
 

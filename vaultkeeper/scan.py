@@ -10,7 +10,9 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from vaultkeeper.config import Config
+from vaultkeeper.cache import Stamp
+from vaultkeeper.config import Config, load_config
+from vaultkeeper.errors import UsageError
 from vaultkeeper.model import Problem
 
 MARKERS = (".vaultkeeper", ".obsidian")
@@ -204,3 +206,30 @@ def list_notes(layout: Layout) -> list[str]:
                 found.append(rel)
     found.sort()
     return found
+
+
+def read_layout_of(root: Path) -> Layout:
+    """The configuration and Obsidian settings of the vault at `root`."""
+    if not root.is_dir():
+        raise UsageError(f"not a folder: {root}")
+    return read_layout(root, load_config(root))
+
+
+def stamps_of(root: Path, paths: list[str]) -> dict[str, Stamp]:
+    """Size and mtime of each file (a file that vanished has none)."""
+    stamps = {}
+    for path in paths:
+        try:
+            stat = os.stat(root / path)
+        except OSError:
+            continue
+        stamps[path] = Stamp(stat.st_size, stat.st_mtime_ns)
+    return stamps
+
+
+def assemble(layout: Layout, notes: list[ParsedNote]) -> Vault:
+    """Join parsed notes into a Vault."""
+    note_set = NoteSet(layout)
+    for note in notes:
+        note_set.put(note)
+    return note_set.vault()

@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from vaultkeeper.cache import ParseCache, Stamp
-from vaultkeeper.config import load_config
-from vaultkeeper.dates import DateError, parse_iso_day
-from vaultkeeper.errors import UsageError
 from vaultkeeper.model import ParsedNote, Person, Problem, Report
 from vaultkeeper.parse import Context, parse_note
 from vaultkeeper.people import PeopleIndex
-from vaultkeeper.scan import Layout, list_notes, read_layout
+from vaultkeeper.scan import Layout, list_notes, read_layout_of, stamps_of
 from vaultkeeper.standing import Standing
 from vaultkeeper.views import ViewCache
 
@@ -66,26 +62,6 @@ def read_bytes(layout: Layout, path: str) -> bytes | ParsedNote:
         return ParsedNote(path, (Problem(path, None, "file disappeared while it was being read"),))
     except OSError as error:
         return ParsedNote(path, (Problem(path, None, f"cannot read: {error.strerror or error}"),))
-
-
-def stamps_of(root: Path, paths: list[str]) -> dict[str, Stamp]:
-    """Size and mtime of each file (a file that vanished has none)."""
-    stamps = {}
-    for path in paths:
-        try:
-            stat = os.stat(root / path)
-        except OSError:
-            continue
-        stamps[path] = Stamp(stat.st_size, stat.st_mtime_ns)
-    return stamps
-
-
-def assemble(layout: Layout, notes: list[ParsedNote]) -> Vault:
-    """Join parsed notes into a Vault."""
-    note_set = NoteSet(layout)
-    for note in notes:
-        note_set.put(note)
-    return note_set.vault()
 
 
 class NoteSet:
@@ -182,25 +158,6 @@ class NoteSet:
         )
 
 
-def read_layout_of(root: Path) -> Layout:
-    """The configuration and Obsidian settings of the vault at `root`."""
-    if not root.is_dir():
-        raise UsageError(f"not a folder: {root}")
-    return read_layout(root, load_config(root))
-
-
 def load_vault(root: Path) -> Vault:
     """Read every note of the vault at `root`."""
     return NoteSet.read(read_layout_of(root)).vault()
-
-
-def resolve_today(option: str | None) -> date:
-    """`--today` wins over $VAULTKEEPER_TODAY, which wins over the local date."""
-    text = option or os.environ.get("VAULTKEEPER_TODAY")
-    if not text:
-        return date.today()
-    try:
-        return parse_iso_day(text)
-    except DateError as error:
-        source = "--today" if option else "VAULTKEEPER_TODAY"
-        raise UsageError(f"{source}: {error}") from None

@@ -23,11 +23,12 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from vaultkeeper.build import apply_plan, plan_build
+from vaultkeeper.cache import ParseCache
 from vaultkeeper.config import CONFIG_PATH, load_config
 from vaultkeeper.errors import VaultkeeperError
 from vaultkeeper.pages import USER_TEMPLATES, Renderer
-from vaultkeeper.scan import DAILY_SETTINGS, TEMPLATER_SETTINGS, TEMPLATES_SETTINGS, Layout, read_layout
-from vaultkeeper.vault import NoteSet, read_layout_of
+from vaultkeeper.scan import DAILY_SETTINGS, TEMPLATER_SETTINGS, TEMPLATES_SETTINGS, Layout, read_layout, read_layout_of
+from vaultkeeper.vault import NoteSet
 
 SETTINGS = (CONFIG_PATH, DAILY_SETTINGS, TEMPLATES_SETTINGS, TEMPLATER_SETTINGS)
 DEFAULT_DEBOUNCE = 0.3
@@ -156,7 +157,7 @@ class Watcher:
     def run(self) -> None:
         """Build once, then update after each quiet period until stopped."""
         started = time.monotonic()
-        self.notes = NoteSet.read(self.notes.layout)
+        self.notes = self._read_all(self.notes.layout)
         self._start_observer()
         written = self._build()
         self.out(f"watching {self.root} · {len(self.notes.notes)} notes · {written} written · {_ms(started)} ms")
@@ -214,7 +215,7 @@ class Watcher:
             return
         layout = self._reload_settings() if files & set(SETTINGS) else None
         if layout is not None:
-            self.notes = NoteSet.read(layout)
+            self.notes = self._read_all(layout)
         else:
             refreshed = [self._refresh(path, path in batch.renamed) for path in self._affected(files, folders)]
             touches_templates = any(f.startswith(USER_TEMPLATES + "/") for f in files)
@@ -266,6 +267,14 @@ class Watcher:
             with self._lock:
                 self._pending.files.update(due)
             self._wake.set()
+
+    def _read_all(self, layout: Layout) -> NoteSet:
+        """Read every note, through the parse cache that `build` shares."""
+        cache = ParseCache(self.root)
+        try:
+            return NoteSet.read(layout, cache)
+        finally:
+            cache.close()
 
     def _reload_settings(self) -> Layout | None:
         """Re-read the config and Obsidian settings; a bad config keeps the last good one."""
@@ -352,7 +361,7 @@ class Watcher:
         self.err("the file watcher stopped; restarting it and re-reading the vault")
         self._stop_observer()
         self._start_observer()
-        self.notes = NoteSet.read(self.notes.layout)
+        self.notes = self._read_all(self.notes.layout)
         self._build()
 
     def _stop_observer(self) -> None:

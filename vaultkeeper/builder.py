@@ -1,0 +1,155 @@
+"""One `vaultkeeper build` run: nothing but a stat walk when nothing changed since the last.
+
+The last successful build is remembered in the cache under a fingerprint of
+everything its output depends on (every note's size and mtime, the settings,
+the vault's templates, the day). When the fingerprint matches and the pages
+are exactly as that build left them, there is nothing to do; otherwise the
+notes are read (through the parse cache) and the pages planned and written.
+Heavy modules are imported only on that slow path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager as ContextManager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from vaultkeeper.cache import FORMAT, RACY_NS, ParseCache, Stamp
+from vaultkeeper.config import CONFIG_PATH, TEMPLATES_PATH
+from vaultkeeper.errors import VaultkeeperError
+from vaultkeeper.scan import (
+    DAILY_SETTINGS,
+    TEMPLATER_SETTINGS,
+    TEMPLATES_SETTINGS,
+    Layout,
+    list_notes,
+    read_layout_of,
+    stamps_of,
+)
+
+if TYPE_CHECKING:
+    from vaultkeeper.build import Change, Plan
+    from vaultkeeper.model import Problem
+
+SETTINGS_FILES = (CONFIG_PATH, DAILY_SETTINGS, TEMPLATES_SETTINGS, TEMPLATER_SETTINGS)
+
+
+@dataclass
+class Outcome:
+    """What a build did (or would do), for the command line to report."""
+
+    changes: list[Change]
+    unchanged: list[str]
+    problems: list[Problem]
+    notices: list[str]
+    errors: list[VaultkeeperError]
+    people: int
+    from_cache: bool = False
+
+
+def fingerprint(layout: Layout, stamps: dict[str, Stamp], today: date) -> str:
+    """Everything a build's output depends on: settings, templates, every note's stamp, the day."""
+    root = layout.root
+    h = hashlib.blake2b(digest_size=20)
+    h.update(f"{FORMAT}\0{today.isoformat()}\0".encode())
+    for rel in SETTINGS_FILES:
+        with contextlib.suppress(OSError):
+            h.update(rel.encode() + b"\0" + (root / rel).read_bytes() + b"\0")
+    templates = root / TEMPLATES_PATH
+    if templates.is_dir():
+        for template in sorted(templates.iterdir()):
+            with contextlib.suppress(OSError):
+                h.update(template.name.encode() + b"\0" + template.read_bytes() + b"\0")
+    for path in sorted(stamps):
+        stamp = stamps[path]
+        h.update(f"{path}\0{stamp.size}\0{stamp.mtime_ns}\0".encode())
+    return h.hexdigest()
+
+
+def run_build(
+    root: Path,
+    today: date,
+    *,
+    force: bool = False,
+    write: bool = True,
+    use_cache: bool = True,
+    progress: Callable[[int], ContextManager[Callable[[int], None]]] | None = None,
+) -> Outcome:
+    """One build: the fast path when nothing changed since the last one, else plan and (maybe) apply."""
+    started_ns = time.time_ns()
+    layout = read_layout_of(root)
+    paths = list_notes(layout)
+    stamps = stamps_of(root, paths)
+    cache = ParseCache(root) if use_cache else None
+    try:
+        key = fingerprint(layout, stamps, today)
+        if cache is not None and not force:
+            remembered = cache.output(key)
+            if isinstance(remembered, dict) and _outputs_intact(root, remembered["outputs"]):
+                unchanged = sorted(remembered["outputs"])
+                return Outcome([], unchanged, remembered["problems"], [], [], remembered["people"], from_cache=True)
+        from vaultkeeper.build import apply_plan, plan_build  # the slow path: parse and render
+        from vaultkeeper.vault import NoteSet
+
+        if progress is not None and len(paths) > PROGRESS_AFTER:
+            with progress(len(paths)) as advance:
+                notes = NoteSet.read(layout, cache, paths, stamps, advance)
+        else:
+            notes = NoteSet.read(layout, cache, paths, stamps)
+        vault = notes.vault()
+        plan = plan_build(vault, today, force=force)
+        errors = list(plan.errors)
+        if write:
+            errors += apply_plan(plan, root, layout.config.output_dir)
+        if cache is not None and write and not errors:
+            _remember(cache, layout, plan, stamps, today, started_ns, len(vault.people))
+        return Outcome(plan.changes, plan.unchanged, plan.problems, plan.notices, errors, len(vault.people))
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+PROGRESS_AFTER = 5000  # notes; below this a cold build takes about a second or less
+
+
+def _outputs_intact(root: Path, outputs: dict[str, tuple[int, int]]) -> bool:
+    """Every page and filled note is still exactly as the last build left it."""
+    for rel, recorded in outputs.items():
+        try:
+            stat = os.stat(root / rel)
+        except OSError:
+            return False
+        if (stat.st_size, stat.st_mtime_ns) != tuple(recorded):
+            return False
+    return True
+
+
+def _remember(
+    cache: ParseCache,
+    layout: Layout,
+    plan: Plan,
+    stamps: dict[str, Stamp],
+    today: date,
+    started_ns: int,
+    people: int,
+) -> None:
+    """Record this build's outputs, unless a note changed too recently to trust its mtime."""
+    from vaultkeeper.pages import PAGES
+
+    root = layout.root
+    ours = {change.path for change in plan.changes}
+    if any(stamp.mtime_ns >= started_ns - RACY_NS for path, stamp in stamps.items() if path not in ours):
+        return
+    after = dict(stamps)
+    after.update(stamps_of(root, [path for path in ours if path in stamps]))
+    pages = [f"{layout.config.output_dir}/{page}.md" for page in PAGES]
+    outputs = {rel: (s.size, s.mtime_ns) for rel, s in stamps_of(root, [*pages, *ours]).items()}
+    value = {"outputs": outputs, "problems": plan.problems, "people": people}
+    cache.remember_output(fingerprint(layout, after, today), value)
