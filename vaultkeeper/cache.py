@@ -137,14 +137,14 @@ class ParseCache:
         return hits, read
 
     def store(self, entries: list[tuple[ParsedNote, str, Stamp, bytes]], keep: set[str]) -> None:
-        """Remember parses (note, context, stamp, bytes) and forget files no longer in the vault."""
+        """Remember parses (note, context, stamp, content digest); forget files no longer in the vault."""
         if self.db is None:
             return
         now = time.time_ns()
-        rows = [
-            (note.path, context, stamp.size, stamp.mtime_ns, now, digest(data), pickle.dumps(note, 5))
-            for note, context, stamp, data in entries
-        ]
+        rows = (
+            (note.path, context, stamp.size, stamp.mtime_ns, now, hashed, pickle.dumps(note, 5))
+            for note, context, stamp, hashed in entries
+        )
         try:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.executemany("INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?, ?, ?, ?)", rows)

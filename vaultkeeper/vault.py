@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from vaultkeeper.cache import ParseCache, Stamp
+from vaultkeeper.cache import ParseCache, Stamp, digest
 from vaultkeeper.model import ParsedNote, Person, Problem, Report
 from vaultkeeper.parse import Context, parse_note
 from vaultkeeper.people import PeopleIndex
@@ -105,10 +105,10 @@ class NoteSet:
         for path in paths:
             note = hits.get(path)
             if note is None:
-                data = already_read.get(path) or read_bytes(layout, path)
+                data = already_read.pop(path, None) or read_bytes(layout, path)
                 note = read_note(layout, path, data)
-                if isinstance(data, bytes) and path in stamps:
-                    fresh.append((note, contexts[path], stamps[path], data))
+                if isinstance(data, bytes) and path in stamps:  # keep the digest, not the bytes
+                    fresh.append((note, contexts[path], stamps[path], digest(data)))
             notes.put(note)
             if progress:
                 progress(1)
