@@ -1,6 +1,5 @@
 """Capture commands: init, add, log, show. They write into the user's notes, so surgically."""
 
-import os
 import threading
 from datetime import date
 from pathlib import Path

@@ -8,9 +8,9 @@ from conftest import TODAY
 from vaultkeeper.config import Config
 from vaultkeeper.parse import Context, parse_note
 from vaultkeeper.people import PeopleIndex
+from vaultkeeper.scan import read_layout
 from vaultkeeper.standing import ORDERS, Standing, _keys
 from vaultkeeper.vault import NoteSet
-from vaultkeeper.scan import read_layout
 
 NAMES = ["Ada", "Bob", "Cy", "Di", "Ed"]
 

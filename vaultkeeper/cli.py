@@ -80,8 +80,8 @@ def build(vault: str | None, today: str | None, check: bool, dry_run: bool, forc
         vaultkeeper build --check      # in a pre-commit hook
     """
     from vaultkeeper.builder import run_build
-    from vaultkeeper.scan import find_vault
     from vaultkeeper.dates import resolve_today
+    from vaultkeeper.scan import find_vault
 
     day = resolve_today(today)
     outcome = run_build(
@@ -151,8 +151,8 @@ def watch(vault: str | None, poll: bool, debounce: int) -> None:
     """
     import signal
 
-    from vaultkeeper.scan import find_vault
     from vaultkeeper.dates import resolve_today
+    from vaultkeeper.scan import find_vault
     from vaultkeeper.watch import Watcher
 
     resolve_today(None)  # a bad $VAULTKEEPER_TODAY is a usage error before anything starts
@@ -182,10 +182,10 @@ def status(vault: str | None, today: str | None, as_json: bool) -> None:
         vaultkeeper status
         vaultkeeper status ~/Notes --today 2026-11-25 --json
     """
+    from vaultkeeper.dates import resolve_today
     from vaultkeeper.report import dumps
     from vaultkeeper.scan import find_vault
     from vaultkeeper.terminal import ansi, plain, render_status
-    from vaultkeeper.dates import resolve_today
     from vaultkeeper.vault import load_vault
 
     day = resolve_today(today)
@@ -243,8 +243,8 @@ def init(vault: str | None, today: str | None) -> None:
 
     from vaultkeeper.build import apply_plan, plan_build
     from vaultkeeper.capture import init_vault
-    from vaultkeeper.scan import find_vault
     from vaultkeeper.dates import resolve_today
+    from vaultkeeper.scan import find_vault
     from vaultkeeper.vault import load_vault
 
     day = resolve_today(today)
@@ -289,9 +289,8 @@ def add(
         vaultkeeper add "Ada Lovelace" --stage new --met today --tag work
     """
     from vaultkeeper.capture import NewPerson, add_person
-    from vaultkeeper.dates import DateError, parse_iso_day
+    from vaultkeeper.dates import DateError, parse_iso_day, resolve_today
     from vaultkeeper.scan import find_vault
-    from vaultkeeper.dates import resolve_today
     from vaultkeeper.vault import load_vault
 
     met_day = None
@@ -331,9 +330,8 @@ def log(
         vaultkeeper log Ada "Coffee, talked about her seed round" --gave "intro to Grace" --next "2 weeks"
     """
     from vaultkeeper.capture import log_interaction
-    from vaultkeeper.dates import DateError, parse_iso_day
+    from vaultkeeper.dates import DateError, parse_iso_day, resolve_today
     from vaultkeeper.scan import find_vault
-    from vaultkeeper.dates import resolve_today
     from vaultkeeper.vault import load_vault
 
     try:
@@ -357,9 +355,9 @@ def show(name: str, vault: str | None, today: str | None) -> None:
         vaultkeeper show Ada
     """
     from vaultkeeper.capture import find_person
+    from vaultkeeper.dates import resolve_today
     from vaultkeeper.scan import find_vault
     from vaultkeeper.terminal import ansi, plain, render_card
-    from vaultkeeper.dates import resolve_today
     from vaultkeeper.vault import load_vault
 
     day = resolve_today(today)

@@ -117,15 +117,12 @@ def _log_section(lines: list[str], body_start: int, headings: tuple[str, ...]) -
     wanted = {h.lower() for h in headings}
     start: int | None = None
     level = 0
-    last = 0
     entries: list[tuple[int, str]] = []
     sub_headings = False
     column: int | None = None  # content column of the current top-level item
     fence: str | None = None
     for index in range(body_start, len(lines)):
         line = lines[index]
-        if start is not None and line.strip():
-            last = index
         if fence is not None:
             fence = None if line.strip().startswith(fence) else fence
             continue
@@ -138,7 +135,7 @@ def _log_section(lines: list[str], body_start: int, headings: tuple[str, ...]) -
             if start is not None and head[0] <= level:
                 return _Section(start, level, _after(lines, start, index), entries, sub_headings)
             if start is None and head[1].lower() in wanted:
-                start, level, last = index, head[0], index
+                start, level = index, head[0]
             elif start is not None:
                 dated = markdown.DATE_START.match(head[1])
                 if dated:

@@ -225,11 +225,3 @@ def stamps_of(root: Path, paths: list[str]) -> dict[str, Stamp]:
             continue
         stamps[path] = Stamp(stat.st_size, stat.st_mtime_ns)
     return stamps
-
-
-def assemble(layout: Layout, notes: list[ParsedNote]) -> Vault:
-    """Join parsed notes into a Vault."""
-    note_set = NoteSet(layout)
-    for note in notes:
-        note_set.put(note)
-    return note_set.vault()

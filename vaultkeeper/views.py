@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 from vaultkeeper.model import OpenLoop, PersonState, Problem, sort_problems
 from vaultkeeper.standing import Standing
