@@ -69,7 +69,7 @@ def test_bad_config_exits_2_with_one_line(make_vault):
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
         "Error: .vaultkeeper/config.toml:2: bogus: unknown key (known keys: daily_notes, exclude, "
-        "fading_after, focus_limit, graduate_after, log_headings, output_dir, page_limit, people, stages)"
+        "fading_after, focus_limit, graduate_after, ics, log_headings, output_dir, page_limit, people, stages)"
     ]
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from vaultkeeper import front_matter
 from vaultkeeper.blocks import find_blocks
 from vaultkeeper.errors import VaultkeeperError
+from vaultkeeper.ics import calendar_text
 from vaultkeeper.model import Problem, sort_problems
 from vaultkeeper.pages import (
     BLOCK_NAMES,
@@ -28,6 +29,9 @@ from vaultkeeper.pages import (
 from vaultkeeper.vault import Vault
 from vaultkeeper.views import arrange
 from vaultkeeper.write import WriteError, ensure_folder, inside, write_atomic
+
+
+ICS_FILE = "vaultkeeper.ics"
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,8 @@ def plan_build(vault: Vault, today: date, force: bool = False, renderer: Rendere
             plan.errors.append(error)
     for page, text in rendered.items():
         _plan_page(plan, root, f"{config.output_dir}/{page}.md", text, force)
+    if config.ics:
+        _plan_file(plan, root, f"{config.output_dir}/{ICS_FILE}", calendar_text(vault.at(today), today).encode())
     for path in vault.block_notes:
         _plan_blocks(plan, root, path, rendered)
     plan.problems = sort_problems(plan.problems)
@@ -103,6 +109,25 @@ def _plan_page(plan: Plan, root: Path, rel: str, text: str, force: bool) -> None
     backup = _backup_name(root, rel)
     plan.notices.append(f"{rel} was edited by hand; your version is kept as {backup}")
     plan.changes.append(Change(rel, old, new, backup=backup))
+
+
+def _plan_file(plan: Plan, root: Path, rel: str, new: bytes) -> None:
+    """A generated file that is not a page (the calendar): written when it changes."""
+    path = root / rel
+    if path.is_symlink():
+        plan.errors.append(WriteError("is a symlink; not replacing it", rel))
+        return
+    try:
+        old: bytes | None = path.read_bytes()
+    except FileNotFoundError:
+        old = None
+    except OSError as error:
+        plan.errors.append(WriteError(f"cannot read: {error.strerror}", rel))
+        return
+    if old == new:
+        plan.unchanged.append(rel)
+    else:
+        plan.changes.append(Change(rel, old, new))
 
 
 def _backup_name(root: Path, rel: str) -> str:

@@ -141,6 +141,7 @@ def _remember(
     people: int,
 ) -> None:
     """Record this build's outputs, unless a note changed too recently to trust its mtime."""
+    from vaultkeeper.build import ICS_FILE
     from vaultkeeper.pages import PAGES
 
     root = layout.root
@@ -150,6 +151,8 @@ def _remember(
     after = dict(stamps)
     after.update(stamps_of(root, [path for path in ours if path in stamps]))
     pages = [f"{layout.config.output_dir}/{page}.md" for page in PAGES]
+    if layout.config.ics:
+        pages.append(f"{layout.config.output_dir}/{ICS_FILE}")
     outputs = {rel: (s.size, s.mtime_ns) for rel, s in stamps_of(root, [*pages, *ours]).items()}
     value = {"outputs": outputs, "problems": plan.problems, "people": people}
     cache.remember_output(fingerprint(layout, after, today), value)

@@ -368,5 +368,46 @@ def show(name: str, vault: str | None, today: str | None) -> None:
     click.echo(render_card(state, day, ansi if colour else plain), nl=False, color=colour)
 
 
+@cli.group()
+def export() -> None:
+    """Export the vault's state for other tools.
+
+    \b
+    Example:
+        vaultkeeper export ics ~/Notes --out ~/vaultkeeper.ics
+    """
+
+
+@export.command("ics")
+@VAULT_ARGUMENT
+@click.option("--out", type=click.Path(dir_okay=False), help="Write to this file (default: standard output).")
+@TODAY_OPTION
+def export_ics(vault: str | None, out: str | None, today: str | None) -> None:
+    """An iCalendar file: each due follow-up (overdue ones today) and yearly birthdays.
+
+    Event UIDs are stable, so a calendar that subscribes updates instead of duplicating.
+
+    \b
+    Example:
+        vaultkeeper export ics ~/Notes --out ~/vaultkeeper.ics
+    """
+    from pathlib import Path
+
+    from vaultkeeper.dates import resolve_today
+    from vaultkeeper.ics import calendar_text
+    from vaultkeeper.scan import find_vault
+    from vaultkeeper.vault import load_vault
+    from vaultkeeper.write import write_atomic
+
+    day = resolve_today(today)
+    text = calendar_text(load_vault(find_vault(vault)).at(day), day)
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    target = Path(out)
+    write_atomic(target, text.encode("utf-8"), str(target))
+    click.echo(f"wrote {target}", err=True)
+
+
 def main() -> None:
     cli(prog_name="vaultkeeper")

@@ -34,6 +34,7 @@ class Config:
     output_dir: str = "Relationships"
     focus_limit: int = 3
     page_limit: int = 50
+    ics: bool = False
     fading_after: Cadence = Cadence("D", 30)
     graduate_after: int = 3
     log_headings: tuple[str, ...] = ("Log", "Interactions")
@@ -135,6 +136,11 @@ class _Reader:
     def read_page_limit(self, key: str, value: Any) -> dict[str, Any]:
         return {"page_limit": self.whole_number(key, value, minimum=1)}
 
+    def read_ics(self, key: str, value: Any) -> dict[str, Any]:
+        if not isinstance(value, bool):
+            raise self.fail(key, f"must be true or false, not {value!r}")
+        return {"ics": value}
+
     def read_graduate_after(self, key: str, value: Any) -> dict[str, Any]:
         return {"graduate_after": self.whole_number(key, value, minimum=1)}
 
@@ -205,6 +211,9 @@ focus_limit = 3
 
 # At most this many people per list on a page (the rest are counted).
 page_limit = 50
+
+# Also write vaultkeeper.ics (follow-ups and birthdays) into the output folder.
+ics = false
 
 # Met once and not followed up for this long: the contact is fading.
 fading_after = "30d"
