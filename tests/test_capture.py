@@ -329,3 +329,12 @@ def test_log_with_the_watcher_running_is_picked_up_once(make_vault):
         settled(runner, root)
     finally:
         runner.stop()
+
+
+@given(values=st.lists(st.text(max_size=20), min_size=1, max_size=4))
+def test_yaml_flow_lists_read_back_exactly(values):
+    from vaultkeeper.edit import yaml_list
+
+    data, problem = load(split(f"---\nkey: {yaml_list(values)}\n---\n").front)
+    assert problem is None
+    assert [("" if v is None else v) for v in data["key"]] == values

@@ -16,7 +16,7 @@ import jinja2
 from vaultkeeper.cadence import CadenceError, parse_cadence
 from vaultkeeper.config import CONFIG_PATH, DEFAULT_CONFIG_TEXT
 from vaultkeeper.dates import DateError, parse_iso_day
-from vaultkeeper.edit import EditError, append_log, log_entry, set_key
+from vaultkeeper.edit import EditError, append_log, log_entry, set_key, yaml_list, yaml_scalar
 from vaultkeeper.errors import UsageError, VaultkeeperError
 from vaultkeeper.model import STAGES
 from vaultkeeper.pages import Renderer
@@ -57,14 +57,6 @@ def people_folder(layout: Layout) -> str:
     return "People"
 
 
-def _existing(vault: Vault, names: list[str]) -> list[str]:
-    directory = Directory({p.path: p.fields for p in vault.people})
-    found = []
-    for name in names:
-        found += directory.candidates(name)
-    return sorted(set(found))
-
-
 @dataclass(frozen=True)
 class NewPerson:
     name: str
@@ -73,56 +65,84 @@ class NewPerson:
     met: date | None = None
     tags: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    fields: tuple[tuple[str, str | tuple[str, ...]], ...] = ()  # more front matter, in order
+    note: str = ""  # text for the note's body
+
+
+def yaml_value(value: str | tuple[str, ...]) -> str:
+    """A front matter value: a scalar, or a flow list of scalars."""
+    return yaml_list(value) if isinstance(value, tuple) else yaml_scalar(value)
+
+
+class PersonWriter:
+    """Creates person notes from the Person template, refusing names that exist.
+
+    One writer serves a whole import: the template compiles once and the
+    names it creates join the directory, so a later contact cannot clash.
+    """
+
+    def __init__(self, vault: Vault):
+        self.root = vault.layout.root
+        self.folder = people_folder(vault.layout)
+        self.directory = Directory({p.path: p.fields for p in vault.people})
+        self.renderer = Renderer(self.root)
+
+    def clashes(self, names: list[str]) -> list[str]:
+        return sorted({path for name in names for path in self.directory.candidates(name)})
+
+    def create(self, person: NewPerson, dry_run: bool = False) -> str:
+        """Write the note (unless dry_run); returns its vault-relative path."""
+        name = " ".join(person.name.split())
+        if not name:
+            raise UsageError("a person needs a name")
+        if person.stage is not None and person.stage.lower() not in STAGES:
+            raise UsageError(f"unknown stage {person.stage!r} (stages: {', '.join(STAGES)})")
+        if person.cadence is not None:
+            try:
+                parse_cadence(person.cadence)
+            except CadenceError as error:
+                raise UsageError(str(error)) from None
+        clash = self.clashes([name, *person.aliases])
+        if clash:
+            raise CaptureError(f"a person with that name or alias exists already: {', '.join(clash)}")
+        file_name = safe_file_name(name)
+        rel = f"{self.folder}/{file_name}.md"
+        target = self.root / rel
+        if not target.resolve().is_relative_to((self.root / self.folder).resolve()):
+            raise CaptureError(f"refusing to write outside the people folder: {rel}")
+        if target.exists():
+            raise CaptureError(f"{rel} exists already")
+        text = self.render(person, name, file_name)
+        parsed = parse_note(rel, text.encode("utf-8"), Context(in_people_folder=True))
+        if parsed.problems or parsed.person is None:
+            reasons = "; ".join(p.as_text() for p in parsed.problems) or "not a person note"
+            raise CaptureError(f"the Person template made a note with problems: {reasons}")
+        if not dry_run:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            create_new(target, text.encode("utf-8"), rel)
+        self.directory.add(rel, parsed.person)
+        return rel
+
+    def render(self, person: NewPerson, name: str, file_name: str) -> str:
+        try:
+            return self.renderer.template("Person.md.j2").render(
+                name=name,
+                file_name=file_name,
+                aliases=list(person.aliases),
+                stage=person.stage.lower() if person.stage else None,
+                cadence=person.cadence,
+                met=person.met.isoformat() if person.met else None,
+                tags=[tag.lstrip("#") for tag in person.tags],
+                fields=[(key, yaml_value(value)) for key, value in person.fields],
+                note=person.note.strip(),
+            )
+        except jinja2.TemplateError as error:
+            raise CaptureError(f"Person template: {error}") from None
 
 
 def add_person(vault: Vault, person: NewPerson) -> str:
     """Create a person note from the Person template; returns its vault-relative path."""
-    root = vault.layout.root
-    name = " ".join(person.name.split())
-    if not name:
-        raise UsageError("a person needs a name")
-    if person.stage is not None and person.stage.lower() not in STAGES:
-        raise UsageError(f"unknown stage {person.stage!r} (stages: {', '.join(STAGES)})")
-    if person.cadence is not None:
-        try:
-            parse_cadence(person.cadence)
-        except CadenceError as error:
-            raise UsageError(str(error)) from None
-    clash = _existing(vault, [name, *person.aliases])
-    if clash:
-        raise CaptureError(f"a person with that name or alias exists already: {', '.join(clash)}")
-    folder = people_folder(vault.layout)
-    file_name = safe_file_name(name)
-    rel = f"{folder}/{file_name}.md"
-    target = root / rel
-    if not target.resolve().is_relative_to((root / folder).resolve()):
-        raise CaptureError(f"refusing to write outside the people folder: {rel}")
-    if target.exists():
-        raise CaptureError(f"{rel} exists already")
-    text = render_person(root, person, name, file_name)
-    parsed = parse_note(rel, text.encode("utf-8"), Context(in_people_folder=True))
-    if parsed.problems or parsed.person is None:
-        reasons = "; ".join(p.as_text() for p in parsed.problems) or "not a person note"
-        raise CaptureError(f"the Person template made a note with problems: {reasons}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    create_new(target, text.encode("utf-8"), rel)
-    return rel
-
-
-def render_person(root: Path, person: NewPerson, name: str, file_name: str) -> str:
-    try:
-        template = Renderer(root).template("Person.md.j2")
-        return template.render(
-            name=name,
-            file_name=file_name,
-            aliases=list(person.aliases),
-            stage=person.stage.lower() if person.stage else None,
-            cadence=person.cadence,
-            met=person.met.isoformat() if person.met else None,
-            tags=[tag.lstrip("#") for tag in person.tags],
-        )
-    except jinja2.TemplateError as error:
-        raise CaptureError(f"Person template: {error}") from None
+    return PersonWriter(vault).create(person)
 
 
 def create_new(target: Path, data: bytes, shown: str) -> None:

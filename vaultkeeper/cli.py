@@ -368,6 +368,84 @@ def show(name: str, vault: str | None, today: str | None) -> None:
     click.echo(render_card(state, day, ansi if colour else plain), nl=False, color=colour)
 
 
+@cli.group("import")
+def import_group() -> None:
+    """Import contacts as person notes, never duplicating anyone.
+
+    \b
+    Example:
+        vaultkeeper import vcard contacts.vcf --stage target --dry-run
+    """
+
+
+def _import(kind: str, file: str, vault: str | None, stage: str | None, tags: tuple[str, ...], dry_run: bool, update: bool) -> None:
+    from pathlib import Path
+
+    from vaultkeeper.contacts import read_linkedin, read_vcards
+    from vaultkeeper.importer import import_contacts, summary
+    from vaultkeeper.scan import find_vault
+    from vaultkeeper.vault import load_vault
+
+    raw = Path(file).read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")  # Outlook's exports are often Windows-1252
+    contacts, problems = (read_vcards if kind == "vcard" else read_linkedin)(text)
+    loaded = load_vault(find_vault(vault))
+    options = {"stage": stage, "tags": tags, "update": update, "dry_run": dry_run}
+    if sys.stdout.isatty() and len(contacts) > 200:
+        with click.progressbar(length=len(contacts), label="importing", file=sys.stderr) as bar:
+            results = import_contacts(loaded, contacts, problems, progress=bar.update, **options)
+    else:
+        results = import_contacts(loaded, contacts, problems, **options)
+    for result in results:
+        click.echo(result.text())
+    click.echo(summary(results, dry_run))
+
+
+STAGE_OPTION = click.option(
+    "--stage", type=click.Choice(["target", "new", "growing", "established", "dormant"], case_sensitive=False)
+)
+IMPORT_OPTIONS = [
+    click.option("--dry-run", is_flag=True, help="Report what would happen; write nothing."),
+    click.option("--update", is_flag=True, help="Add the keys an existing person's note lacks (never changes others)."),
+]
+
+
+@import_group.command("vcard")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@STAGE_OPTION
+@click.option("--tag", "tags", multiple=True, help="A tag for every new note (repeatable).")
+@IMPORT_OPTIONS[0]
+@IMPORT_OPTIONS[1]
+@VAULT_OPTION
+def import_vcard(file: str, stage: str | None, tags: tuple[str, ...], dry_run: bool, update: bool, vault: str | None) -> None:
+    """Contacts from a .vcf file (vCard 2.1, 3.0 or 4.0, as phones, Google, iCloud and Outlook export).
+
+    \b
+    Example:
+        vaultkeeper import vcard contacts.vcf --stage target --tag imported
+    """
+    _import("vcard", file, vault, stage, tags, dry_run, update)
+
+
+@import_group.command("linkedin")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@STAGE_OPTION
+@IMPORT_OPTIONS[0]
+@IMPORT_OPTIONS[1]
+@VAULT_OPTION
+def import_linkedin(file: str, stage: str | None, dry_run: bool, update: bool, vault: str | None) -> None:
+    """Connections from LinkedIn's data export (Connections.csv).
+
+    \b
+    Example:
+        vaultkeeper import linkedin Connections.csv --stage target
+    """
+    _import("linkedin", file, vault, stage, (), dry_run, update)
+
+
 @cli.group()
 def export() -> None:
     """Export the vault's state for other tools.

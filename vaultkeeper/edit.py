@@ -15,7 +15,8 @@ import yaml
 from vaultkeeper import front_matter, markdown
 
 _KEY = re.compile(r"""^(?:"([^"]+)"|'([^']+)'|([^\s#:'"\-?][^:]*?))[ \t]*:(?:[ \t]|$)""")
-_PLAIN_SCALAR = re.compile(r"^[\w][\w .,'/()&+-]*$", re.UNICODE)
+_PLAIN_SCALAR = re.compile(r"^[\w+(][\w .,'/()&+@:=?%~-]*$", re.UNICODE)
+_FULL_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
 
 
@@ -49,11 +50,15 @@ class _Text:
         return self.bom + joined + (self.newline if self.final_newline or not lines else "")
 
 
-def yaml_scalar(value: str) -> str:
-    """A string as a YAML scalar that reads back as exactly that string, in any YAML reader."""
-    if _PLAIN_SCALAR.match(value) and value.lower() not in _YAML_WORDS and value == value.strip():
+def yaml_scalar(value: str, flow: bool = False) -> str:
+    """A string as a YAML scalar that reads back as exactly that string, in any YAML reader.
+
+    `flow` is for an item of a `[a, b]` list, where commas and brackets end it.
+    """
+    plain_ok = not (flow and any(char in value for char in ",[]{}"))
+    if plain_ok and _PLAIN_SCALAR.match(value) and value.lower() not in _YAML_WORDS and value == value.strip():
         try:
-            plain = yaml.safe_load(f"k: {value}")  # YAML 1.1's full set of implicit types
+            plain = yaml.load(f"k: {value}", Loader=_FULL_LOADER)  # YAML 1.1's full set of implicit types
         except yaml.YAMLError:
             plain = None
         if plain == {"k": value}:
@@ -61,6 +66,11 @@ def yaml_scalar(value: str) -> str:
     escaped = value.replace("\\", "\\\\").replace('"', '\\"')
     escaped = re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]", _escape_char, escaped)
     return f'"{escaped}"'
+
+
+def yaml_list(values: list[str] | tuple[str, ...]) -> str:
+    """A flow list `[a, "b, c"]` of strings."""
+    return "[" + ", ".join(yaml_scalar(value, flow=True) for value in values) + "]"
 
 
 def _escape_char(match: re.Match[str]) -> str:

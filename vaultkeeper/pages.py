@@ -18,7 +18,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from vaultkeeper.config import TEMPLATES_PATH
-from vaultkeeper.edit import yaml_scalar
+from vaultkeeper.edit import yaml_list, yaml_scalar
 from vaultkeeper.errors import VaultkeeperError
 from vaultkeeper.views import Pages, cell, escape
 
@@ -64,7 +64,9 @@ class Renderer:
             loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(self.user_dir)), defaults]), **options
         )
         for env in (self.default_env, self.user_env):
-            env.filters.update(cell=cell, escape_md=escape, inline=_inline, yaml=lambda v: yaml_scalar(str(v)))
+            env.filters.update(
+                cell=cell, escape_md=escape, inline=_inline, yaml=lambda v: yaml_scalar(str(v)), yaml_list=yaml_list
+            )
 
     def template(self, name: str) -> jinja2.Template:
         """The vault's own template when it has one (sandboxed), else the default."""
