@@ -30,7 +30,6 @@ from vaultkeeper.vault import Vault
 from vaultkeeper.views import arrange
 from vaultkeeper.write import WriteError, ensure_folder, inside, write_atomic
 
-
 ICS_FILE = "vaultkeeper.ics"
 
 
