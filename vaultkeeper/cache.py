@@ -17,7 +17,6 @@ import pickle
 import sqlite3
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,7 +27,7 @@ if TYPE_CHECKING:
     from vaultkeeper.model import ParsedNote
 
 CACHE_FILE = ".vaultkeeper/cache.sqlite"
-FORMAT = f"vaultkeeper {__version__} cache 1 python {sys.version_info[0]}.{sys.version_info[1]}"
+FORMAT = f"vaultkeeper {__version__} cache 2 python {sys.version_info[0]}.{sys.version_info[1]}"
 RACY_NS = 2_000_000_000  # an mtime this close to the cache entry's time may hide a later change
 
 
@@ -94,10 +93,6 @@ class ParseCache:
                 self.db.close()
             self.db = None
 
-    def _rows(self) -> Iterator[tuple]:
-        assert self.db is not None
-        yield from self.db.execute("SELECT path, context, size, mtime_ns, stored_ns, digest, parsed FROM notes")
-
     def lookup(
         self, stamps: dict[str, Stamp], contexts: dict[str, str], root: Path
     ) -> tuple[dict[str, ParsedNote], dict[str, bytes]]:
@@ -109,7 +104,7 @@ class ParseCache:
         if self.db is None:
             return hits, read
         try:
-            rows = list(self._rows())
+            rows = self.db.execute("SELECT path, context, size, mtime_ns, stored_ns, digest, parsed FROM notes").fetchall()
         except sqlite3.Error:
             self.close()
             return hits, read

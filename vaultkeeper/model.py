@@ -15,7 +15,7 @@ from vaultkeeper.dates import Birthday
 STAGES = ("target", "new", "growing", "established", "dormant")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """Something wrong in the vault: shown to the user, never fatal."""
 
@@ -36,7 +36,7 @@ def sort_problems(problems: list[Problem] | tuple[Problem, ...]) -> list[Problem
     return sorted(set(problems), key=Problem.sort_key)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Link:
     """A wikilink as written: `target` is the part before `|`/`#`, without `.md`."""
 
@@ -44,7 +44,7 @@ class Link:
     line: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LogEntry:
     """One dated item or sub-heading in a person's own log."""
 
@@ -55,7 +55,7 @@ class LogEntry:
     got: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mention:
     """A daily-note line that links people: contact with each of them that day."""
 
@@ -66,7 +66,7 @@ class Mention:
     got: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Task:
     """An unchecked task `- [ ]`: an open loop for itself's note and linked people."""
 
@@ -75,7 +75,7 @@ class Task:
     links: tuple[Link, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Meeting:
     """A meeting note's front matter: one interaction with each attendee."""
 
@@ -121,7 +121,7 @@ class ParsedNote:
     blocks: tuple[str, ...] = ()  # names of well-formed vaultkeeper blocks, to be filled
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Interaction:
     """Contact with one person on one date, from one place in the vault."""
 
@@ -133,7 +133,7 @@ class Interaction:
     got: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OpenLoop:
     path: str
     line: int
