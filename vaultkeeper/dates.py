@@ -120,10 +120,6 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, last))
 
 
-def add_days(day: date, days: int) -> date:
-    return day + timedelta(days=days)
-
-
 def resolve_today(option: str | None) -> date:
     """`--today` wins over $VAULTKEEPER_TODAY, which wins over the local date."""
     text = option or os.environ.get("VAULTKEEPER_TODAY")

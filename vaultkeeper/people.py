@@ -256,11 +256,3 @@ def _daily_and_meeting(note: ParsedNote, resolve: _Resolver) -> list[tuple[str, 
             if person not in merged or merged[person][0].date != meeting.date:
                 found.append((person, Interaction(meeting.date, note.path, meeting.line, meeting.title)))
     return found
-
-
-def join(notes: Iterable[ParsedNote]) -> tuple[list[Person], list[Problem]]:
-    """People with their interactions and open loops, and the problems of joining."""
-    index = PeopleIndex()
-    for note in notes:
-        index.put(note)
-    return list(index.people().values()), index.problems()
