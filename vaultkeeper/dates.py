@@ -6,7 +6,7 @@ import calendar
 import os
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from vaultkeeper.errors import UsageError
 
