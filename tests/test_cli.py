@@ -157,17 +157,24 @@ def test_version():
     assert result.exit_code == 0 and vaultkeeper.__version__ in result.output
 
 
-@pytest.mark.parametrize("command", sorted(cli.commands))
+def _commands(group=cli, prefix=()):
+    for name, command in sorted(group.commands.items()):
+        yield (*prefix, name)
+        if hasattr(command, "commands"):
+            yield from _commands(command, (*prefix, name))
+
+
+@pytest.mark.parametrize("command", list(_commands()), ids=" ".join)
 def test_every_command_has_help_with_an_example(command):
-    result = run(command, "--help")
+    result = run(*command, "--help")
     assert result.exit_code == 0
-    assert "Example" in result.output and f"vaultkeeper {command}" in result.output
+    assert "Example" in result.output and f"vaultkeeper {' '.join(command)}" in result.output
 
 
 def test_every_command_is_in_the_readme():
     readme = (ROOT / "README.md").read_text()
-    for command in cli.commands:
-        assert f"vaultkeeper {command}" in readme
+    for command in _commands():
+        assert f"vaultkeeper {' '.join(command)}" in readme
 
 
 def test_internal_errors_are_one_line_unless_debug(make_vault, monkeypatch):
