@@ -186,3 +186,24 @@ def test_stamp_and_hash_rules(tmp_path):
     assert "People/Ada.md" in hits and "People/Ada.md" in read  # fresh mtime: verified by hash
     other = {"People/Ada.md": Stamp(stat.st_size + 1, stat.st_mtime_ns)}
     assert cache.lookup(other, contexts, root)[0] == {}
+
+
+def test_changed_templates_defeat_the_fast_path(tmp_path, monkeypatch):
+    import shutil
+
+    import vaultkeeper.builder as builder
+
+    defaults = tmp_path / "defaults"
+    shutil.copytree(builder._default_templates(), defaults)
+    monkeypatch.setattr(builder, "_default_templates", lambda: defaults)
+    root = vault(tmp_path)
+    for note in [*root.glob("People/*.md"), root / "Home.md"]:
+        os.utime(note, ns=(1, 1_000_000_000))
+    run_build(root, TODAY)
+    assert run_build(root, TODAY).from_cache
+    (defaults / "Focus.md.j2").write_text((defaults / "Focus.md.j2").read_text() + "\n")  # an upgrade
+    assert not run_build(root, TODAY).from_cache
+    assert run_build(root, TODAY).from_cache
+    (root / ".vaultkeeper/templates").mkdir()
+    (root / ".vaultkeeper/templates/Focus.md.j2").write_text("# mine\n")
+    assert not run_build(root, TODAY).from_cache

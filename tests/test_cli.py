@@ -171,6 +171,12 @@ def test_every_command_has_help_with_an_example(command):
     assert "Example" in result.output and f"vaultkeeper {' '.join(command)}" in result.output
 
 
+@pytest.mark.parametrize("command", list(_commands()), ids=" ".join)
+def test_every_command_has_version(command):
+    result = run(*command, "--version")
+    assert result.exit_code == 0 and result.output == f"vaultkeeper, version {vaultkeeper.__version__}\n"
+
+
 def test_every_command_is_in_the_readme():
     readme = (ROOT / "README.md").read_text()
     for command in _commands():

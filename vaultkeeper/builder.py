@@ -14,6 +14,7 @@ import contextlib
 import hashlib
 import os
 import time
+from importlib.resources import files
 from collections.abc import Callable
 from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
@@ -62,15 +63,20 @@ def fingerprint(layout: Layout, stamps: dict[str, Stamp], today: date) -> str:
     for rel in SETTINGS_FILES:
         with contextlib.suppress(OSError):
             h.update(rel.encode() + b"\0" + (root / rel).read_bytes() + b"\0")
-    templates = root / TEMPLATES_PATH
-    if templates.is_dir():
-        for template in sorted(templates.iterdir()):
-            with contextlib.suppress(OSError):
-                h.update(template.name.encode() + b"\0" + template.read_bytes() + b"\0")
+    for folder in (_default_templates(), root / TEMPLATES_PATH):  # defaults change with an upgrade too
+        if folder.is_dir():
+            for template in sorted(folder.iterdir()):
+                if template.suffix == ".j2":
+                    with contextlib.suppress(OSError):
+                        h.update(template.name.encode() + b"\0" + template.read_bytes() + b"\0")
     for path in sorted(stamps):
         stamp = stamps[path]
         h.update(f"{path}\0{stamp.size}\0{stamp.mtime_ns}\0".encode())
     return h.hexdigest()
+
+
+def _default_templates() -> Path:
+    return Path(str(files("vaultkeeper.templates")))
 
 
 def run_build(

@@ -487,5 +487,27 @@ def export_ics(vault: str | None, out: str | None, today: str | None) -> None:
     click.echo(f"wrote {target}", err=True)
 
 
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"vaultkeeper, version {__version__}")
+        ctx.exit()
+
+
+def _add_version_options(group: click.Group) -> None:
+    """`--version` works on every command, not only on `vaultkeeper` itself."""
+    for command in group.commands.values():
+        command.params.append(
+            click.Option(
+                ["--version"], is_flag=True, expose_value=False, is_eager=True,
+                callback=_print_version, help="Show the version and exit.",
+            )  # fmt: skip
+        )
+        if isinstance(command, click.Group):
+            _add_version_options(command)
+
+
+_add_version_options(cli)
+
+
 def main() -> None:
     cli(prog_name="vaultkeeper")
