@@ -197,8 +197,9 @@ def test_changed_templates_defeat_the_fast_path(tmp_path, monkeypatch):
     shutil.copytree(builder._default_templates(), defaults)
     monkeypatch.setattr(builder, "_default_templates", lambda: defaults)
     root = vault(tmp_path)
+    run_build(root, TODAY)
     for note in [*root.glob("People/*.md"), root / "Home.md"]:
-        os.utime(note, ns=(1, 1_000_000_000))
+        os.utime(note, ns=(1, 1_000_000_000))  # old enough to trust
     run_build(root, TODAY)
     assert run_build(root, TODAY).from_cache
     (defaults / "Focus.md.j2").write_text((defaults / "Focus.md.j2").read_text() + "\n")  # an upgrade

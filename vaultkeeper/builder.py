@@ -14,11 +14,11 @@ import contextlib
 import hashlib
 import os
 import time
-from importlib.resources import files
 from collections.abc import Callable
 from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
 from datetime import date
+from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
