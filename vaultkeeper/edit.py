@@ -134,7 +134,7 @@ def _log_section(lines: list[str], body_start: int, headings: tuple[str, ...]) -
     for index in range(body_start, len(lines)):
         line = lines[index]
         if fence is not None:
-            fence = None if line.strip().startswith(fence) else fence
+            fence = None if markdown.closes_fence(line, fence) else fence
             continue
         opened = markdown.FENCE.match(line)
         if opened:

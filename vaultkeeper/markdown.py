@@ -36,6 +36,12 @@ class Fields:
     rest: str
 
 
+def closes_fence(line: str, fence: str) -> bool:
+    """Whether a line closes a code block opened by `fence` (same character, at least as long)."""
+    text = line.strip()
+    return text.startswith(fence) and set(text) == {fence[0]}
+
+
 def heading(line: str) -> tuple[int, str] | None:
     """(level, text) for an ATX heading line."""
     match = HEADING.match(line)

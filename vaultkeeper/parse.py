@@ -292,7 +292,7 @@ class _NoteReader:
             raw = lines[index]
             number = index + 1
             if fence is not None:
-                if raw.strip().startswith(fence) and set(raw.strip()) == {fence[0]}:
+                if markdown.closes_fence(raw, fence):
                     fence = None
                 continue
             opened = markdown.FENCE.match(raw)
@@ -303,7 +303,8 @@ class _NoteReader:
                 continue
             head = markdown.heading(raw)
             if head:
-                item = self._finish(item)
+                self._finish(item)
+                item = None
                 parents.clear()
                 level, title = head
                 if not log_only:
@@ -357,10 +358,10 @@ class _NoteReader:
         return _Item(day, number, dated.group(3).strip(), column)
 
     def _finish(self, item: _Item | None) -> None:
+        """Record a collected log item, if it had a valid date."""
         entry = item.entry() if item else None
         if entry:
             self.log.append(entry)
-        return None
 
     def _log_line(
         self,
