@@ -30,22 +30,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from generate import generate, person_name  # noqa: E402
 
-NAIVE = """
-import os, sys, frontmatter
+WALK = """
+import os, sys{imports}
 for folder, dirs, files in os.walk(sys.argv[1]):
     dirs[:] = [d for d in dirs if not d.startswith(".")]
     for name in files:
         if name.endswith(".md"):
-            frontmatter.load(os.path.join(folder, name))
+            {action}(os.path.join(folder, name))
 """
-STAT = """
-import os, sys
-for folder, dirs, files in os.walk(sys.argv[1]):
-    dirs[:] = [d for d in dirs if not d.startswith(".")]
-    for name in files:
-        if name.endswith(".md"):
-            os.stat(os.path.join(folder, name))
-"""
+NAIVE = WALK.format(imports=", frontmatter", action="frontmatter.load")
+STAT = WALK.format(imports="", action="os.stat")
 OLD = time.time() - 86400  # generated notes look a day old, as a real vault's do
 
 
