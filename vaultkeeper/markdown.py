@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 from vaultkeeper.model import Link
 
+_ITEM_STARTS = frozenset("-*+0123456789")
+_FIELD_HINT = re.compile(r"g(?:ave|ot)::", re.IGNORECASE)
 FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 LIST_ITEM = re.compile(r"^( *)([-*+]|\d{1,9}[.)])(?:[ \t]+(.*)|$)")
 TASK = re.compile(r"^\[(.)\](?:[ \t]+(.*)|$)")
-QUOTE = re.compile(r"^\s*>")
 WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
 INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 BRACKET_FIELD = re.compile(r"[\[(][ \t]*(gave|got)::", re.IGNORECASE)
@@ -44,6 +45,8 @@ def closes_fence(line: str, fence: str) -> bool:
 
 def heading(line: str) -> tuple[int, str] | None:
     """(level, text) for an ATX heading line."""
+    if "#" not in line[:4]:
+        return None  # the common case, without a regex
     match = HEADING.match(line)
     if not match:
         return None
@@ -52,6 +55,8 @@ def heading(line: str) -> tuple[int, str] | None:
 
 def list_item(line: str) -> tuple[int, int, str] | None:
     """(indent, content column, content) for a list item line, tabs counted as 4."""
+    if not line.lstrip(" \t")[:1] in _ITEM_STARTS:
+        return None  # the common case, without a regex
     expanded = line.expandtabs(4) if "\t" in line else line
     match = LIST_ITEM.match(expanded)
     if not match:
@@ -110,8 +115,7 @@ def fields(text: str) -> Fields:
     A bracketed field ends at its matching bracket; a plain one runs to the end
     of the line or to the next plain `gave::`/`got::`.
     """
-    lowered = text.lower()
-    if "gave::" not in lowered and "got::" not in lowered:
+    if not _FIELD_HINT.search(text):
         return Fields((), (), text)
     items: list[tuple[int, str, str]] = []
     chars = list(text)

@@ -295,7 +295,7 @@ class _NoteReader:
                 if markdown.closes_fence(raw, fence):
                     fence = None
                 continue
-            opened = markdown.FENCE.match(raw)
+            opened = markdown.FENCE.match(raw) if ("`" in raw[:6] or "~" in raw[:6]) else None
             if opened:
                 fence = opened.group(1)
                 continue
@@ -321,7 +321,7 @@ class _NoteReader:
                     if item.date is not None:
                         item.add(markdown.fields(item.text))
                 continue
-            if markdown.QUOTE.match(raw):
+            if raw.lstrip()[:1] == ">":  # a block quote: not contact, not a log entry
                 continue
             code_free = markdown.without_code(raw)
             listed = markdown.list_item(code_free)
@@ -349,11 +349,11 @@ class _NoteReader:
         return skipped
 
     def _item(self, dated: Any, number: int, column: int) -> _Item:
-        day_text = dated.group(1) or dated.group(2)
+        day_text = dated.group(1) or dated.group(2)  # YYYY-MM-DD, by the regex
         try:
-            day: date | None = parse_date(day_text)
-        except DateError as error:
-            self.problem(number, f"log entry: {error}")
+            day: date | None = date(int(day_text[:4]), int(day_text[5:7]), int(day_text[8:10]))
+        except ValueError:
+            self.problem(number, f"log entry: no such date: {day_text}")
             day = None
         return _Item(day, number, dated.group(3).strip(), column)
 
