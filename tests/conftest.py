@@ -9,12 +9,18 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import settings
 
 from vaultkeeper.cli import cli
 from vaultkeeper.model import Report
 from vaultkeeper.vault import load_vault
 
 TODAY = date(2026, 11, 25)
+
+# The suite is deterministic: hypothesis explores the same examples on every run
+# and machine (no example database carried between runs).
+settings.register_profile("vaultkeeper", derandomize=True, database=None)
+settings.load_profile("vaultkeeper")
 
 MakeVault = Callable[[dict[str, str | bytes]], Path]
 

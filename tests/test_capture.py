@@ -272,7 +272,7 @@ log_style = st.sampled_from(
 )
 def test_log_adds_exactly_one_interaction_and_touches_nothing_else(tmp_path_factory, head, body, log, crlf, bom, text, gave):
     root = tmp_path_factory.mktemp("vault")
-    note = head + body.replace("#", "x") + "\n" + log
+    note = head + "Notes.\n" + body.replace("#", "x") + "\n" + log  # valid: no stray front matter
     if crlf:
         note = note.replace("\n", "\r\n")
     data = (("\ufeff" if bom else "") + note).encode()
