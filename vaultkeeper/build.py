@@ -75,43 +75,21 @@ def plan_build(vault: Vault, today: date, force: bool = False, renderer: Rendere
         except TemplateError as error:
             plan.errors.append(error)
     for page, text in rendered.items():
-        _plan_page(plan, root, f"{config.output_dir}/{page}.md", text, force)
+        _plan_output(plan, root, f"{config.output_dir}/{page}.md", text.encode("utf-8"), force)
     if config.ics:
-        _plan_file(plan, root, f"{config.output_dir}/{ICS_FILE}", calendar_text(vault.at(today), today).encode())
+        feed = calendar_text(vault.at(today), today).encode("utf-8")
+        _plan_output(plan, root, f"{config.output_dir}/{ICS_FILE}", feed, hand_edits=False)
     for path in vault.block_notes:
         _plan_blocks(plan, root, path, rendered)
     plan.problems = sort_problems(plan.problems)
     return plan
 
 
-def _plan_page(plan: Plan, root: Path, rel: str, text: str, force: bool) -> None:
-    path = root / rel
-    new = text.encode("utf-8")
-    if path.is_symlink():
-        plan.errors.append(WriteError("is a symlink; not replacing it with a page", rel))
-        return
-    try:
-        old = path.read_bytes()
-    except FileNotFoundError:
-        plan.changes.append(Change(rel, None, new))
-        return
-    except OSError as error:
-        plan.errors.append(WriteError(f"cannot read: {error.strerror}", rel))
-        return
-    if old == new:
-        plan.unchanged.append(rel)
-        return
-    current = old.decode("utf-8", "replace")
-    if force or is_pristine(current) or has_conflict_markers(current):
-        plan.changes.append(Change(rel, old, new))
-        return
-    backup = _backup_name(root, rel)
-    plan.notices.append(f"{rel} was edited by hand; your version is kept as {backup}")
-    plan.changes.append(Change(rel, old, new, backup=backup))
+def _plan_output(plan: Plan, root: Path, rel: str, new: bytes, force: bool = False, hand_edits: bool = True) -> None:
+    """Plan one generated file: unchanged, new, replaced, or (edited by hand) kept as a copy first.
 
-
-def _plan_file(plan: Plan, root: Path, rel: str, new: bytes) -> None:
-    """A generated file that is not a page (the calendar): written when it changes."""
+    `hand_edits` is off for the calendar, which carries no checksum footer.
+    """
     path = root / rel
     if path.is_symlink():
         plan.errors.append(WriteError("is a symlink; not replacing it", rel))
@@ -125,8 +103,17 @@ def _plan_file(plan: Plan, root: Path, rel: str, new: bytes) -> None:
         return
     if old == new:
         plan.unchanged.append(rel)
-    else:
+        return
+    if old is None or force or not hand_edits:
         plan.changes.append(Change(rel, old, new))
+        return
+    current = old.decode("utf-8", "replace")
+    if is_pristine(current) or has_conflict_markers(current):
+        plan.changes.append(Change(rel, old, new))
+        return
+    backup = _backup_name(root, rel)
+    plan.notices.append(f"{rel} was edited by hand; your version is kept as {backup}")
+    plan.changes.append(Change(rel, old, new, backup=backup))
 
 
 def _backup_name(root: Path, rel: str) -> str:

@@ -44,7 +44,7 @@ def due_date(
 
 
 def person_state(person: Person, config: Config, today: date) -> PersonState:
-    """Everything SPEC 4 computes for one person except focus membership."""
+    """Everything SPEC 4 computes for one person on `today`."""
     fields = person.fields
     past = [i for i in person.interactions if i.date <= today]
     plans = tuple(i for i in person.interactions if i.date > today)

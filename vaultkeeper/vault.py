@@ -92,27 +92,30 @@ class NoteSet:
         """Parse every note, reusing the cache's parses of unchanged files."""
         notes = cls(layout)
         paths = list_notes(layout) if paths is None else paths
-        if cache is None or not cache.usable:
-            for path in paths:
-                notes.put(read_note(layout, path))
-                if progress:
-                    progress(1)
-            return notes
-        stamps = stamps_of(layout.root, paths) if stamps is None else stamps
-        contexts = {path: repr(context_for(layout, path)) for path in paths}
-        hits, already_read = cache.lookup(stamps, contexts, layout.root)
+        contexts = {path: context_for(layout, path) for path in paths}
+        cache = cache if cache is not None and cache.usable else None
+        hits: dict[str, ParsedNote] = {}
+        already_read: dict[str, bytes] = {}
+        keys: dict[str, str] = {}
+        if cache is not None:
+            stamps = stamps_of(layout.root, paths) if stamps is None else stamps
+            keys = {path: repr(context) for path, context in contexts.items()}
+            hits, already_read = cache.lookup(stamps, keys, layout.root)
         fresh = []
         for path in paths:
             note = hits.get(path)
             if note is None:
                 data = already_read.pop(path, None) or read_bytes(layout, path)
-                note = read_note(layout, path, data)
-                if isinstance(data, bytes) and path in stamps:  # keep the digest, not the bytes
-                    fresh.append((note, contexts[path], stamps[path], digest(data)))
+                if isinstance(data, ParsedNote):  # could not be read: the note holds the problem
+                    note = data
+                else:
+                    note = parse_note(path, data, contexts[path])
+                    if cache is not None and stamps and path in stamps:  # keep the digest, not the bytes
+                        fresh.append((note, keys[path], stamps[path], digest(data)))
             notes.put(note)
             if progress:
                 progress(1)
-        if fresh or len(hits) != len(paths):
+        if cache is not None and (fresh or len(hits) != len(paths)):
             cache.store(fresh, keep=set(paths))
         return notes
 
