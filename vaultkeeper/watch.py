@@ -63,7 +63,7 @@ class _Handler(FileSystemEventHandler):
                 paths.append(event.dest_path)
             self.watcher.record(paths, folder=event.is_directory, moved=isinstance(event, FileSystemMovedEvent))
         except Exception as error:  # noqa: BLE001 - an exception here would kill the observer
-            self.watcher.report(f"error while recording a file event: {error}")
+            self.watcher.err(f"error while recording a file event: {error}")
 
 
 class Watcher:
@@ -91,7 +91,6 @@ class Watcher:
         self.err = err
         self.updates = 0
         self.last_update_ms = 0.0  # the last update's own time, for benchmarks
-        self.failures = 0
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -120,9 +119,6 @@ class Watcher:
             (self._pending.folders if folder else self._pending.files).update(rels)
             self._pending.last_event = time.monotonic()
         self._wake.set()
-
-    def report(self, message: str) -> None:
-        self.err(message)
 
     def _relative(self, path: str | bytes) -> str | None:
         text = os.fsdecode(path)
@@ -171,7 +167,7 @@ class Watcher:
                 now = time.monotonic()
                 if now - last_health >= HEALTH_EVERY:
                     last_health = now
-                    self._check_observer()
+                    self._guarded(self._check_observer)
                     self._check_day()
                 self._requeue_missing(now)
                 batch = self._take_quiet_batch()
@@ -204,7 +200,6 @@ class Watcher:
         try:
             action(*args)
         except Exception as error:  # noqa: BLE001 - the watcher must outlive any one update
-            self.failures += 1
             self.err(f"error while updating: {type(error).__name__}: {error}")
 
     def _update(self, batch: _Pending) -> None:
@@ -223,10 +218,14 @@ class Watcher:
                 self.renderer = Renderer(self.root)  # a new override hides a cached default
             elif not any(refreshed):
                 return  # only notes that may be mid-save: look again after the grace period
+        self._rebuild(self._describe(files | folders), started)
+
+    def _rebuild(self, what: str, started: float) -> None:
+        """Build, count the update and print its line: time, what, pages written, ms."""
         written = self._build()
         self.updates += 1
         self.last_update_ms = (time.monotonic() - started) * 1000
-        self.out(f"{datetime.now():%H:%M:%S}  {self._describe(files | folders)} · {written} written · {_ms(started)} ms")
+        self.out(f"{datetime.now():%H:%M:%S}  {what} · {written} written · {_ms(started)} ms")
 
     def _affected(self, files: set[str], folders: set[str]) -> set[str]:
         """The note paths to re-read: the files, and every note in or under a changed folder."""
@@ -322,15 +321,7 @@ class Watcher:
     def _check_day(self) -> None:
         """At local midnight the due lists change: rebuild without any file event."""
         if self.today() != self.day:
-            started = time.monotonic()
-            written = 0
-            try:
-                written = self._build()
-            except Exception as error:  # noqa: BLE001
-                self.err(f"error while updating: {type(error).__name__}: {error}")
-                return
-            self.updates += 1
-            self.out(f"{datetime.now():%H:%M:%S}  new day {self.day.isoformat()} · {written} written · {_ms(started)} ms")
+            self._guarded(self._rebuild, f"new day {self.today().isoformat()}", time.monotonic())
 
     # --- the observer -------------------------------------------------------
 
