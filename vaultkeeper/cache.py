@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 CACHE_FILE = ".vaultkeeper/cache.sqlite"
 FORMAT = f"vaultkeeper {__version__} cache 2 python {sys.version_info[0]}.{sys.version_info[1]}"
+GITIGNORE = ".vaultkeeper/.gitignore"
+GITIGNORE_TEXT = "# vaultkeeper's cache: speed only, never needed\ncache*\n"
 RACY_NS = 2_000_000_000  # an mtime this close to the cache entry's time may hide a later change
 
 
@@ -53,9 +55,9 @@ class ParseCache:
     def _open(self) -> sqlite3.Connection | None:
         if not self.path.parent.is_dir():
             return None  # no .vaultkeeper/ folder: the vault did not ask for one
-        ignore = self.path.parent / ".gitignore"
+        ignore = self.path.parent.parent / GITIGNORE
         if not ignore.exists():  # the cache is machine-local: keep it out of git
-            ignore.write_text("# vaultkeeper's cache: speed only, never needed\ncache*\n", encoding="utf-8")
+            ignore.write_text(GITIGNORE_TEXT, encoding="utf-8")
         db = self._connect()
         try:
             row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import jinja2
 
+from vaultkeeper.cache import GITIGNORE, GITIGNORE_TEXT
 from vaultkeeper.cadence import CadenceError, parse_cadence
 from vaultkeeper.config import CONFIG_PATH, DEFAULT_CONFIG_TEXT
 from vaultkeeper.dates import DateError, parse_iso_day
@@ -234,7 +235,7 @@ def init_vault(root: Path) -> list[str]:
     made = []
     root.mkdir(parents=True, exist_ok=True)
     (root / ".vaultkeeper").mkdir(exist_ok=True)
-    for rel, text in ((CONFIG_PATH, DEFAULT_CONFIG_TEXT), (".vaultkeeper/.gitignore", "# vaultkeeper's cache: speed only, never needed\ncache*\n")):
+    for rel, text in ((CONFIG_PATH, DEFAULT_CONFIG_TEXT), (GITIGNORE, GITIGNORE_TEXT)):
         target = root / rel
         if not target.exists():
             create_new(target, text.encode("utf-8"), rel)

@@ -241,24 +241,21 @@ def init(vault: str | None, today: str | None) -> None:
     """
     from pathlib import Path
 
-    from vaultkeeper.build import apply_plan, plan_build
+    from vaultkeeper.builder import run_build
     from vaultkeeper.capture import init_vault
     from vaultkeeper.dates import resolve_today
     from vaultkeeper.scan import find_vault
-    from vaultkeeper.vault import load_vault
 
     day = resolve_today(today)
     root = Path(vault) if vault else find_vault(None)
     for made in init_vault(root):
         click.echo(f"created {made}")
-    loaded = load_vault(root)
-    plan = plan_build(loaded, day)
-    errors = plan.errors + apply_plan(plan, root, loaded.layout.config.output_dir)
-    for change in plan.changes:
+    outcome = run_build(root, day)
+    for change in outcome.changes:
         click.echo(f"built {change.path}")
-    for error in errors:
+    for error in outcome.errors:
         click.echo(f"error: {error}", err=True)
-    if errors:
+    if outcome.errors:
         sys.exit(2)
     click.echo(f"vault ready: {root}")
 
@@ -363,7 +360,7 @@ def show(name: str, vault: str | None, today: str | None) -> None:
     day = resolve_today(today)
     loaded = load_vault(find_vault(vault))
     path = find_person(loaded, name)
-    state = next(s for s in loaded.report(day).people if s.person.path == path)
+    state = loaded.at(day).states[path]
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     click.echo(render_card(state, day, ansi if colour else plain), nl=False, color=colour)
 

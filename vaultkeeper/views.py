@@ -1,4 +1,4 @@
-"""What the page templates display: a Report arranged into plain, pre-formatted values.
+"""What the page templates display: everyone's standing arranged into plain, pre-formatted values.
 
 Templates only display; every decision (sections, order, next step, escaping)
 is made here so user templates stay simple and pages stay deterministic.
@@ -137,7 +137,7 @@ class Pages:
 def _next_step(state: PersonState) -> str:
     """What to do next for this person, in a few words."""
     if state.due_reason == "plan" and state.plans:
-        first = min(state.plans, key=lambda p: (p.date, p.path, p.line))
+        first = state.plans[0]  # interactions are sorted by date, path, line
         return f"planned {first.date.isoformat()}: {first.text}" if first.text else f"planned {first.date.isoformat()}"
     if state.person.open_loops:
         return f"open loop: {state.person.open_loops[0].text}"
