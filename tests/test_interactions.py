@@ -259,3 +259,16 @@ def test_fields_syntax():
     assert fields("forgave:: nothing").gave == ()
     assert fields("GAVE:: loud").gave == ("loud",)
     assert fields("[gave:: unclosed").gave == ("unclosed",)
+
+
+def test_daily_notes_folder_empty_means_the_vault_root_and_below(make_vault):
+    root = make_vault(
+        {
+            ".obsidian/daily-notes.json": '{"folder": "", "format": "DD.MM.YYYY"}',
+            "People/Ada.md": "",
+            "20.11.2026.md": "[[Ada]]\n",
+            "Journal/21.11.2026.md": "[[Ada]]\n",
+            "2026-11-22.md": "[[Ada]] not the configured format\n",
+        }
+    )
+    assert dates(person(report_of(root), "Ada")) == ["2026-11-20", "2026-11-21"]
