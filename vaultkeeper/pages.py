@@ -25,6 +25,7 @@ from vaultkeeper.views import Pages, cell, escape
 PAGES = ("Dashboard", "Follow-ups", "Focus", "Reciprocity")
 BLOCK_NAMES = {name.lower(): name for name in PAGES}
 USER_TEMPLATES = TEMPLATES_PATH
+TEMPLATE_CACHE = ".vaultkeeper/cache-templates"  # git-ignored with the parse cache (cache*)
 FOOTER = re.compile(r"^<!-- vaultkeeper: generated page, edit your notes instead; checksum ([0-9a-f]{16}) -->$")
 CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
 
@@ -35,6 +36,21 @@ class TemplateError(VaultkeeperError):
 
 def default_templates() -> Path:
     return Path(str(files("vaultkeeper.templates")))
+
+
+def _bytecode_cache(vault: Path) -> jinja2.BytecodeCache | None:
+    """Compiled default templates kept beside the parse cache (only where the vault has one).
+
+    Jinja2 keys them by the template's source and writes them atomically.
+    """
+    folder = vault / TEMPLATE_CACHE
+    if not folder.parent.is_dir():
+        return None
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def _inline(text: str) -> str:
@@ -59,7 +75,7 @@ class Renderer:
             "keep_trailing_newline": True,
             "autoescape": False,
         }
-        self.default_env = jinja2.Environment(loader=defaults, **options)
+        self.default_env = jinja2.Environment(loader=defaults, bytecode_cache=_bytecode_cache(vault), **options)
         self.user_env = SandboxedEnvironment(
             loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(self.user_dir)), defaults]), **options
         )
