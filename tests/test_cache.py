@@ -100,12 +100,17 @@ def test_corrupt_truncated_or_foreign_cache_is_rebuilt(tmp_path):
         outcome = run_build(root, TODAY, force=True)
         assert not outcome.errors
         assert pages(root) == expected
+        rebuilt = ParseCache(root)
+        assert rebuilt.state() is not None, "the damaged cache was not rebuilt"
+        rebuilt.close()
     db = sqlite3.connect(cache_file)
     db.execute("UPDATE meta SET value = 'vaultkeeper 0.0.1 cache 0' WHERE key = 'format'")
     db.execute("UPDATE notes SET parsed = X'00'")
     db.commit()
     db.close()
-    assert ParseCache(root).lookup({}, {}, root) == ({}, {})
+    foreign = ParseCache(root)
+    assert foreign.check({}, "", root) == (set(), {}) and foreign.state() is None
+    foreign.close()
     run_build(root, TODAY, force=True)
     assert pages(root) == expected
 
@@ -176,16 +181,18 @@ def test_two_processes_share_the_cache(tmp_path):
 def test_stamp_and_hash_rules(tmp_path):
     root = vault(tmp_path)
     layout = read_layout_of(root)
-    NoteSet.read(layout, ParseCache(root))
+    first = ParseCache(root)
+    NoteSet.read(layout, first).save(first)
+    first.close()
     cache = ParseCache(root)
     note = root / "People/Ada.md"
     stat = note.stat()
-    contexts = {"People/Ada.md": repr(__import__("vaultkeeper.vault", fromlist=["context_for"]).context_for(layout, "People/Ada.md"))}
     same = {"People/Ada.md": Stamp(stat.st_size, stat.st_mtime_ns)}
-    hits, read = cache.lookup(same, contexts, root)
-    assert "People/Ada.md" in hits and "People/Ada.md" in read  # fresh mtime: verified by hash
+    valid, read = cache.check(same, layout.parse_key, root)
+    assert "People/Ada.md" in valid and "People/Ada.md" in read  # fresh mtime: verified by hash
     other = {"People/Ada.md": Stamp(stat.st_size + 1, stat.st_mtime_ns)}
-    assert cache.lookup(other, contexts, root)[0] == {}
+    assert cache.check(other, layout.parse_key, root)[0] == set()
+    assert cache.check(same, "another layout", root)[0] == set()  # e.g. another people folder
 
 
 def test_changed_templates_defeat_the_fast_path(tmp_path, monkeypatch):

@@ -50,7 +50,7 @@ def test_incremental_index_and_orderings_match_a_fresh_computation(tmp_path):
         vault = live.vault()
         standing = vault.at(TODAY)
         people, problems = fresh(live.notes)
-        assert {p.path: p for p in vault.people} == people, step
+        assert dict(vault.people) == people, step
         assert sorted(live.index.problems(), key=lambda p: p.sort_key()) == problems, step
         expected = {order: [] for order in ORDERS}
         for state in standing.states.values():

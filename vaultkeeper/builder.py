@@ -22,7 +22,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from vaultkeeper.cache import FORMAT, RACY_NS, ParseCache, Stamp
+from vaultkeeper.cache import FORMAT, RACY_NS, ParseCache, StaleState, Stamp
 from vaultkeeper.config import CONFIG_PATH, TEMPLATES_PATH
 from vaultkeeper.errors import VaultkeeperError
 from vaultkeeper.scan import (
@@ -30,8 +30,8 @@ from vaultkeeper.scan import (
     TEMPLATER_SETTINGS,
     TEMPLATES_SETTINGS,
     Layout,
-    list_notes,
     read_layout_of,
+    scan_notes,
     stamps_of,
 )
 
@@ -91,8 +91,8 @@ def run_build(
     """One build: the fast path when nothing changed since the last one, else plan and (maybe) apply."""
     started_ns = time.time_ns()
     layout = read_layout_of(root)
-    paths = list_notes(layout)
-    stamps = stamps_of(root, paths)
+    stamps = scan_notes(layout)
+    paths = sorted(stamps)
     cache = ParseCache(root) if use_cache else None
     try:
         key = fingerprint(layout, stamps, today)
@@ -104,19 +104,28 @@ def run_build(
         from vaultkeeper.build import apply_plan, plan_build  # the slow path: parse and render
         from vaultkeeper.vault import NoteSet
 
-        if progress is not None and len(paths) > PROGRESS_AFTER:
-            with progress(len(paths)) as advance:
-                notes = NoteSet.read(layout, cache, paths, stamps, advance)
-        else:
-            notes = NoteSet.read(layout, cache, paths, stamps)
-        vault = notes.vault()
-        plan = plan_build(vault, today, force=force)
+        def read_and_plan(use_state: bool) -> tuple[NoteSet, Plan]:
+            if progress is not None and len(paths) > PROGRESS_AFTER:
+                with progress(len(paths)) as advance:
+                    notes = NoteSet.read(layout, cache, paths, stamps, advance, use_state)
+            else:
+                notes = NoteSet.read(layout, cache, paths, stamps, use_state=use_state)
+            return notes, plan_build(notes.vault(), today, force=force)
+
+        try:
+            notes, plan = read_and_plan(use_state=True)
+        except StaleState:  # the saved state refers to a row that cannot be read
+            cache.close()
+            cache = ParseCache(root)
+            notes, plan = read_and_plan(use_state=False)
         errors = list(plan.errors)
         if write:
             errors += apply_plan(plan, root, layout.config.output_dir)
+        people = len(notes.index.people())
         if cache is not None and write and not errors:
-            _remember(cache, layout, plan, stamps, today, started_ns, len(vault.people))
-        return Outcome(plan.changes, plan.unchanged, plan.problems, plan.notices, errors, len(vault.people))
+            notes.save(cache)
+            _remember(cache, layout, plan, stamps, today, started_ns, people)
+        return Outcome(plan.changes, plan.unchanged, plan.problems, plan.notices, errors, people)
     finally:
         if cache is not None:
             cache.close()

@@ -85,7 +85,7 @@ class PersonWriter:
     def __init__(self, vault: Vault):
         self.root = vault.layout.root
         self.folder = people_folder(vault.layout)
-        self.directory = Directory({p.path: p.fields for p in vault.people})
+        self.directory = Directory({path: p.fields for path, p in vault.people.items()})
         self.renderer = Renderer(self.root)
 
     def clashes(self, names: list[str]) -> list[str]:
@@ -170,13 +170,13 @@ def _umask() -> int:
 
 def find_person(vault: Vault, name: str) -> str:
     """The one person a name, alias or file name means; clear errors otherwise."""
-    directory = Directory({p.path: p.fields for p in vault.people})
+    directory = Directory({path: p.fields for path, p in vault.people.items()})
     matches = directory.candidates(name)
     if len(matches) == 1:
         return matches[0]
     if matches:
         raise CaptureError(f"{name!r} could be any of: {', '.join(matches)}; use the file name or path")
-    known = sorted({key for p in vault.people for key in (p.name, *p.fields.aliases)})
+    known = sorted({key for p in vault.people.values() for key in (p.name, *p.fields.aliases)})
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
     close += [k for k in known if name.casefold() in k.casefold() and k not in close][: 3 - len(close)]
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""

@@ -35,7 +35,7 @@ class Result:
 def _emails(vault: Vault) -> dict[str, set[str]]:
     """Existing people by e-mail address, folded."""
     found: dict[str, set[str]] = {}
-    for person in vault.people:
+    for person in vault.people.values():
         for key, value in person.fields.extra:
             if key == "email":
                 for address in value.split(", "):

@@ -9,9 +9,11 @@ code adding every note once, so watch and build cannot disagree.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
+from typing import Any
 
+from vaultkeeper.lazy import LazyMap
 from vaultkeeper.model import Interaction, Link, OpenLoop, ParsedNote, Person, PersonFields, Problem
 
 
@@ -29,7 +31,7 @@ class Directory:
     """Finds the person a link or a name means (SPEC 5); people can come and go."""
 
     def __init__(self, people: dict[str, PersonFields] | None = None):
-        self.people: dict[str, PersonFields] = {}
+        self.people: MutableMapping[str, PersonFields] = {}
         self.by_key: dict[str, set[str]] = defaultdict(set)
         self.by_path: dict[str, str] = {}
         for path, fields in (people or {}).items():
@@ -78,22 +80,26 @@ class _Resolved:
     problems: list[Problem] = field(default_factory=list)
     keys: set[str] = field(default_factory=set)
 
+    def __bool__(self) -> bool:
+        return bool(self.interactions or self.loops or self.problems or self.keys)
+
 
 class PeopleIndex:
     """All people of a vault, kept current one note at a time."""
 
     def __init__(self) -> None:
-        self.notes: dict[str, ParsedNote] = {}
+        self.notes: MutableMapping[str, ParsedNote] = {}
         self.directory = Directory()
-        self._resolved: dict[str, _Resolved] = {}
+        self._resolved: MutableMapping[str, _Resolved] = {}  # only notes that link someone
         self._sources: dict[str, set[str]] = defaultdict(set)  # person -> notes contributing
         self._link_users: dict[str, set[str]] = defaultdict(set)  # link key -> notes using it
         self._owners: dict[str, set[str]] = defaultdict(set)  # name or file name -> people
-        self._people: dict[str, Person] = {}
+        self._people: LazyMap[str, Person] = LazyMap(self._make_person)
         self._dirty: set[str] = set()
         self._changes: set[str] = set()
         self._ambiguous: set[str] = set()  # notes with ambiguous links
         self._duplicates: set[str] = set()  # names owned by more than one person
+        self._re_resolved: set[str] = set()  # notes resolved since the last take_resolved_changes()
 
     # --- changes ------------------------------------------------------------
 
@@ -143,6 +149,7 @@ class PeopleIndex:
         """(Re)compute what one note gives to the people it links."""
         old = self._resolved.pop(source, None)
         self._ambiguous.discard(source)
+        self._re_resolved.add(source)
         if old is not None:
             for person in (*old.interactions, *old.loops):
                 self._sources[person].discard(source)
@@ -165,18 +172,19 @@ class PeopleIndex:
             self._dirty.add(person)
         for key in resolved.keys:
             self._link_users[key].add(source)
-        self._resolved[source] = resolved
+        if resolved:
+            self._resolved[source] = resolved
         if resolved.problems:
             self._ambiguous.add(source)
 
     # --- results ------------------------------------------------------------
 
-    def people(self) -> dict[str, Person]:
+    def people(self) -> LazyMap[str, Person]:
         """Every person by path; only people touched since the last call are rebuilt."""
         for path in self._dirty:
             note = self.notes.get(path)
             if note is None or note.person is None:
-                self._people.pop(path, None)
+                self._people.discard(path)
             else:
                 self._people[path] = self._person(note)
         self._changes |= self._dirty
@@ -187,6 +195,9 @@ class PeopleIndex:
         """People rebuilt or removed by `people()` since the last call."""
         changes, self._changes = self._changes, set()
         return changes
+
+    def _make_person(self, path: str) -> Person:
+        return self._person(self.notes[path])
 
     def _person(self, note: ParsedNote) -> Person:
         path = note.path
@@ -201,6 +212,58 @@ class PeopleIndex:
                 loops[(loop.path, loop.line)] = loop
         interactions.sort(key=lambda i: (i.date, i.path, i.line))
         return Person(path, note.person, tuple(interactions), tuple(loops[key] for key in sorted(loops)))
+
+    # --- saving and restoring ---------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The index's sets and names, without the notes, resolved links or people themselves.
+
+        Those are kept per note by the cache and made again on demand by `restore`.
+        """
+        assert not self._dirty, "call people() first"
+        return {
+            "people": list(self.directory.people),
+            "resolved": list(self._resolved),
+            "by_key": dict(self.directory.by_key),
+            "sources": dict(self._sources),
+            "link_users": dict(self._link_users),
+            "owners": dict(self._owners),
+            "ambiguous": self._ambiguous,
+            "duplicates": self._duplicates,
+        }
+
+    @classmethod
+    def restore(
+        cls,
+        saved: dict[str, Any],
+        paths: Iterable[str],
+        note_of: Callable[[str], ParsedNote],
+        resolved_of: Callable[[str], _Resolved],
+    ) -> PeopleIndex:
+        """An index as `snapshot` left it for the notes at `paths`, reading notes and
+        resolved links only when used."""
+        index = cls()
+        index.notes = LazyMap(note_of, paths)
+        index.directory.people = LazyMap(lambda path: index.notes[path].person, saved["people"])
+        index.directory.by_key = defaultdict(set, saved["by_key"])
+        index.directory.by_path = {path[:-3].casefold(): path for path in saved["people"]}
+        index._resolved = LazyMap(resolved_of, saved["resolved"])
+        index._sources = defaultdict(set, saved["sources"])
+        index._link_users = defaultdict(set, saved["link_users"])
+        index._owners = defaultdict(set, saved["owners"])
+        index._ambiguous = saved["ambiguous"]
+        index._duplicates = saved["duplicates"]
+        index._people = LazyMap(index._make_person, saved["people"])
+        return index
+
+    def take_resolved_changes(self) -> set[str]:
+        """Notes whose links were resolved again since the last call."""
+        changes, self._re_resolved = self._re_resolved, set()
+        return changes
+
+    def resolved(self, source: str) -> _Resolved | None:
+        """What a note contributes to others, if anything (for the cache to keep)."""
+        return self._resolved.get(source)
 
     def problems(self) -> list[Problem]:
         """Ambiguous links and duplicate names."""

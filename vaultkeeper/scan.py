@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from vaultkeeper.cache import Stamp
@@ -135,6 +136,13 @@ class Layout:
             return True
         return any(glob_match(path, pattern) for pattern in self.config.exclude)
 
+    @cached_property
+    def parse_key(self) -> str:
+        """Everything besides a note's path and bytes that its parse depends on."""
+        daily = (self.daily.folder, self.daily.pattern.pattern)
+        text = repr((self.config.people, daily, tuple(h.lower() for h in self.config.log_headings)))
+        return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
     def in_people_folder(self, path: str) -> bool:
         return any(glob_match(path, pattern) for pattern in self.config.people)
 
@@ -186,25 +194,39 @@ def _daily_rule(root: Path, config: Config, problems: list[Problem]) -> DailyRul
 
 
 def list_notes(layout: Layout) -> list[str]:
-    """Every readable `.md` note, as sorted vault-relative `/` paths.
+    """Every readable `.md` note, as sorted vault-relative `/` paths."""
+    return sorted(scan_notes(layout))
+
+
+def scan_notes(layout: Layout) -> dict[str, Stamp]:
+    """Every readable `.md` note with its size and mtime, in one walk (a stat per note).
 
     Folders that are symlinks are not followed (they can loop or leave the vault).
     """
-    found: list[str] = []
-    root = str(layout.root)
-    for folder, dirs, files in os.walk(root):
-        rel_folder = os.path.relpath(folder, root).replace(os.sep, "/")
-        prefix = "" if rel_folder == "." else rel_folder + "/"
-        dirs[:] = [
-            d
-            for d in dirs
-            if not layout.is_skipped(prefix + d) and not os.path.islink(os.path.join(folder, d))
-        ]
-        for name in files:
+    found: dict[str, Stamp] = {}
+    exclude = layout.config.exclude
+    skipped = set(layout.skipped)
+    folders = [(str(layout.root), "")]
+    while folders:
+        folder, prefix = folders.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            name = entry.name
             rel = prefix + name
-            if name.lower().endswith(".md") and not layout.is_skipped(rel):
-                found.append(rel)
-    found.sort()
+            if name.startswith(".") or rel in skipped:
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if not layout.is_skipped(rel):
+                        folders.append((entry.path, rel + "/"))
+                elif name[-3:].lower() == ".md" and entry.is_file() and not (exclude and any(glob_match(rel, p) for p in exclude)):
+                    stat = entry.stat()
+                    found[rel] = Stamp(stat.st_size, stat.st_mtime_ns)
+            except OSError:  # vanished or unreadable meanwhile: not a note now
+                continue
     return found
 
 
@@ -218,9 +240,10 @@ def read_layout_of(root: Path) -> Layout:
 def stamps_of(root: Path, paths: list[str]) -> dict[str, Stamp]:
     """Size and mtime of each file (a file that vanished has none)."""
     stamps = {}
+    base = str(root) + os.sep
     for path in paths:
         try:
-            stat = os.stat(root / path)
+            stat = os.stat(base + path)
         except OSError:
             continue
         stamps[path] = Stamp(stat.st_size, stat.st_mtime_ns)

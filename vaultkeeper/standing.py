@@ -9,33 +9,37 @@ from __future__ import annotations
 
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Mapping
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from vaultkeeper.compute import person_state
 from vaultkeeper.config import Config
+from vaultkeeper.lazy import LazyMap
 from vaultkeeper.model import Focus, Person, PersonState, Problem, Report, sort_problems
 
 ORDERS = ("by_name", "due", "members", "targets", "owes", "fading", "birthdays", "ledger")
 
 
 def _keys(state: PersonState) -> dict[str, tuple[Any, ...]]:
-    """The sort key of a person in each ordering they belong to."""
+    """The sort key of a person in each ordering they belong to.
+
+    Keys hold plain values only (days as ordinals), so they save and load fast.
+    """
     fields = state.person.fields
     name = (state.name.casefold(), state.person.path)
     keys: dict[str, tuple[Any, ...]] = {"by_name": name}
     if state.next_due is not None:
-        keys["due"] = (state.next_due, *name)
+        keys["due"] = (state.next_due.toordinal(), *name)
     if state.focus:
-        keys["members"] = (state.next_due is None, state.next_due or date.min, *name)
+        keys["members"] = (state.next_due is None, state.next_due.toordinal() if state.next_due else 0, *name)
     elif fields.stage == "target":
         keys["targets"] = (-fields.priority, *name)
     if "owes" in state.flags:
         keys["owes"] = (state.balance, *name)
     if "fading" in state.flags:
         keys["fading"] = name
-    if "birthday-soon" in state.flags:
-        keys["birthdays"] = (state.next_birthday, *name)
+    if "birthday-soon" in state.flags and state.next_birthday is not None:
+        keys["birthdays"] = (state.next_birthday.toordinal(), *name)
     if state.gave or state.got:
         keys["ledger"] = (state.balance, *name)
     return keys
@@ -48,9 +52,14 @@ class Standing:
         self.day: tuple[date, Config] | None = None
         self.people: Mapping[str, Person] = {}
         self.pending: set[str] = set()
-        self.states: dict[str, PersonState] = {}
+        self.states: LazyMap[str, PersonState] = LazyMap(self._make_state)
         self.orders: dict[str, list[tuple[Any, ...]]] = {name: [] for name in ORDERS}
         self._placed: dict[str, dict[str, tuple[Any, ...]]] = {}
+
+    def _make_state(self, path: str) -> PersonState:
+        """A restored person's state, computed when first shown (it is what was saved)."""
+        assert self.day is not None
+        return person_state(self.people[path], self.day[1], self.day[0])
 
     def changed(self, people: Mapping[str, Person], paths: Iterable[str]) -> None:
         """The people now, and which of them changed (or went) since the last call."""
@@ -61,7 +70,7 @@ class Standing:
         """Bring every state up to `today`: all of them on a new day, else only the changed."""
         if self.day is None or self.day[0] != today or self.day[1] is not config:
             self.day = (today, config)
-            self.states = {}
+            self.states = LazyMap(self._make_state)
             self.orders = {name: [] for name in ORDERS}
             self._placed = {}
             self.pending = set(self.people)
@@ -98,10 +107,30 @@ class Standing:
 
     def _unplace(self, path: str) -> None:
         keys = self._placed.pop(path, None)
-        self.states.pop(path, None)
+        self.states.discard(path)
         for order, key in (keys or {}).items():
             column = self.orders[order]
             del column[bisect_left(column, key)]
+
+    # --- saving and restoring ---------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The day and orderings; the states themselves are computed again when shown."""
+        assert self.day is not None and not self.pending, "call at() first"
+        return {"day": self.day[0].toordinal(), "config": repr(self.day[1]), "orders": self.orders}
+
+    def restore(self, saved: dict[str, Any], people: Mapping[str, Person], config: Config) -> None:
+        """Take up saved orderings, if they were made on the same settings; else start afresh."""
+        self.people = people
+        if saved["config"] != repr(config):
+            return
+        self.day = (date.fromordinal(saved["day"]), config)
+        self.orders = saved["orders"]
+        self._placed = {}
+        for order, keys in self.orders.items():
+            for key in keys:
+                self._placed.setdefault(key[-1], {})[order] = key
+        self.states = LazyMap(self._make_state, self._placed)
 
     # --- reading ----------------------------------------------------------
 
@@ -111,11 +140,8 @@ class Standing:
     def due_bounds(self, today: date) -> tuple[int, int, int]:
         """Indexes in the due order where today, the rest of the week and later begin."""
         due = self.orders["due"]
-        return (
-            bisect_left(due, (today,)),
-            bisect_left(due, (today + timedelta(days=1),)),
-            bisect_left(due, (today + timedelta(days=8),)),
-        )
+        day = today.toordinal()
+        return bisect_left(due, (day,)), bisect_left(due, (day + 1,)), bisect_left(due, (day + 8,))
 
     def open_slots(self, limit: int) -> int:
         return max(0, limit - len(self.orders["members"]))

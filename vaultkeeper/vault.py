@@ -6,8 +6,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from vaultkeeper.cache import ParseCache, Stamp, digest
+from vaultkeeper.cache import ParseCache, StaleState, Stamp, digest
 from vaultkeeper.model import ParsedNote, Person, Problem, Report
 from vaultkeeper.parse import Context, parse_note
 from vaultkeeper.people import PeopleIndex
@@ -22,7 +23,7 @@ class Vault:
 
     layout: Layout
     notes: Mapping[str, ParsedNote]
-    people: tuple[Person, ...]
+    people: Mapping[str, Person]  # by path
     problems: tuple[Problem, ...]
     block_notes: tuple[str, ...] = ()  # notes with vaultkeeper blocks to fill, sorted
     standing: Standing = field(default_factory=Standing, compare=False)
@@ -68,17 +69,24 @@ class NoteSet:
     """The parsed notes of a vault by path, refreshable one file at a time.
 
     People are joined incrementally and their computed states cached, so an
-    update costs what changed, not the size of the vault.
+    update costs what changed, not the size of the vault. Restored from the
+    cache's saved state, notes, people and states are read only when used.
     """
 
-    def __init__(self, layout: Layout):
+    def __init__(self, layout: Layout, index: PeopleIndex | None = None):
         self.layout = layout
-        self.notes: dict[str, ParsedNote] = {}
-        self.index = PeopleIndex()
+        self.index = index or PeopleIndex()
         self.standing = Standing()
         self.views = ViewCache()
         self._blocks: set[str] = set()
         self._troubled: set[str] = set()  # notes with problems
+        self._fresh: list[tuple[ParsedNote, Stamp, bytes]] = []  # parses for the cache to keep
+        self._restored = False  # from the cache's saved state (else every note was put)
+        self._unread: set[str] = set()  # notes that could not be read this time
+
+    @property
+    def notes(self) -> Mapping[str, ParsedNote]:
+        return self.index.notes
 
     @classmethod
     def read(
@@ -88,45 +96,101 @@ class NoteSet:
         paths: list[str] | None = None,
         stamps: dict[str, Stamp] | None = None,
         progress: Callable[[int], None] | None = None,
+        use_state: bool = True,
     ) -> NoteSet:
-        """Parse every note, reusing the cache's parses of unchanged files."""
-        notes = cls(layout)
+        """Parse every note, reusing the cache's parses of unchanged files.
+
+        With the state the last build saved, only changed notes are read and
+        put; the rest is loaded from the cache when used (`StaleState` if it
+        cannot be: read again with `use_state=False`).
+        """
         paths = list_notes(layout) if paths is None else paths
-        contexts = {path: context_for(layout, path) for path in paths}
         cache = cache if cache is not None and cache.usable else None
-        hits: dict[str, ParsedNote] = {}
-        already_read: dict[str, bytes] = {}
-        keys: dict[str, str] = {}
-        if cache is not None:
-            stamps = stamps_of(layout.root, paths) if stamps is None else stamps
-            keys = {path: repr(context) for path, context in contexts.items()}
-            hits, already_read = cache.lookup(stamps, keys, layout.root)
-        fresh = []
-        for path in paths:
-            note = hits.get(path)
-            if note is None:
-                data = already_read.pop(path, None) or read_bytes(layout, path)
-                if isinstance(data, ParsedNote):  # could not be read: the note holds the problem
-                    note = data
-                else:
-                    note = parse_note(path, data, contexts[path])
-                    if cache is not None and stamps and path in stamps:  # keep the digest, not the bytes
-                        fresh.append((note, keys[path], stamps[path], digest(data)))
+        if cache is None:
+            notes = cls(layout)
+            for path in paths:
+                notes.put(read_note(layout, path))
+                if progress:
+                    progress(1)
+            return notes
+        stamps = stamps_of(layout.root, paths) if stamps is None else stamps
+        valid, already_read = cache.check(stamps, layout.parse_key, layout.root)
+        saved = cache.state() if use_state else None
+        if saved is not None:
+            try:
+                return cls._restore(layout, saved, cache)._update(paths, valid, stamps, already_read, progress)
+            except StaleState:  # a row the state needs is unreadable: read it all instead
+                pass
+        notes = cls(layout)
+        for note in cache.parsed(sorted(valid)).values():
             notes.put(note)
+        return notes._update(paths, set(notes.notes), stamps, already_read, progress)
+
+    def _update(
+        self,
+        paths: list[str],
+        valid: set[str],
+        stamps: dict[str, Stamp],
+        already_read: dict[str, bytes],
+        progress: Callable[[int], None] | None,
+    ) -> NoteSet:
+        """Forget notes no longer there; read those new or changed since the cache saw them."""
+        for path in set(self.notes) - set(paths):
+            self.forget(path)
+        todo = [path for path in paths if path not in valid or path not in self.notes]
+        if progress:
+            progress(len(paths) - len(todo))
+        for path in todo:
+            data = already_read.get(path) or read_bytes(self.layout, path)
+            if isinstance(data, ParsedNote):  # could not be read: the note holds the problem
+                self.put(data)
+                self._unread.add(path)  # and the cache must not keep an older parse of it
+            else:
+                note = parse_note(path, data, context_for(self.layout, path))
+                self.put(note)
+                if path in stamps:  # keep the digest, not the bytes
+                    self._fresh.append((note, stamps[path], digest(data)))
             if progress:
                 progress(1)
-        if cache is not None and (fresh or len(hits) != len(paths)):
-            cache.store(fresh, keep=set(paths))
+        return self
+
+    @classmethod
+    def _restore(cls, layout: Layout, saved: dict[str, Any], cache: ParseCache) -> NoteSet:
+        index = PeopleIndex.restore(saved["index"], cache.known, cache.note, cache.resolved)
+        notes = cls(layout, index)
+        notes._restored = True
+        known = set(cache.known)  # a note that could not be read has no row: it is read again
+        notes._blocks = saved["blocks"] & known
+        notes._troubled = saved["troubled"] & known
+        notes.standing.restore(saved["standing"], index.people(), layout.config)
         return notes
 
+    def save(self, cache: ParseCache) -> None:
+        """Keep new parses, changed links and (after a build) the joined state in the cache."""
+        self.index.people()
+        changed = self.index.take_resolved_changes()
+        resolved = {source: self.index.resolved(source) for source in changed if source in self.notes}
+        if not self._restored:  # every note was resolved: rows need only the ones that link someone
+            resolved = {source: value for source, value in resolved.items() if value is not None}
+        state = None
+        if self.standing.day is not None and not self.standing.pending:
+            state = {
+                "index": self.index.snapshot(),
+                "standing": self.standing.snapshot(),
+                "blocks": self._blocks,
+                "troubled": self._troubled,
+            }
+        keep = set(self.notes) - self._unread
+        cache.store(self._fresh, self.layout.parse_key, keep, resolved, state, not self._restored)
+        self._fresh = []
+
     def put(self, note: ParsedNote) -> None:
-        self.notes[note.path] = note
         self.index.put(note)
         (self._blocks.add if note.blocks else self._blocks.discard)(note.path)
         (self._troubled.add if note.problems else self._troubled.discard)(note.path)
 
     def forget(self, path: str) -> None:
-        if self.notes.pop(path, None) is not None:
+        if path in self.notes:
             self.index.remove(path)
             self._blocks.discard(path)
             self._troubled.discard(path)
@@ -156,9 +220,7 @@ class NoteSet:
         people = self.index.people()
         self.standing.changed(people, self.index.take_changes())
         blocks = tuple(sorted(self._blocks))
-        return Vault(
-            self.layout, self.notes, tuple(people.values()), tuple(problems), blocks, self.standing, self.views
-        )
+        return Vault(self.layout, self.notes, people, tuple(problems), blocks, self.standing, self.views)
 
 
 def load_vault(root: Path) -> Vault:

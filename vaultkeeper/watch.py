@@ -268,10 +268,13 @@ class Watcher:
             self._wake.set()
 
     def _read_all(self, layout: Layout) -> NoteSet:
-        """Read every note, through the parse cache that `build` shares."""
+        """Read every note, through the parse cache that `build` shares, and leave it today's state."""
         cache = ParseCache(self.root)
         try:
-            return NoteSet.read(layout, cache)
+            notes = NoteSet.read(layout, cache, use_state=False)  # all of it: the cache closes now
+            notes.vault().at(self.today())
+            notes.save(cache)
+            return notes
         finally:
             cache.close()
 

@@ -1,0 +1,60 @@
+"""A mapping whose values are made on first use, so a build after one edit loads only what it touches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from typing import TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class LazyMap(MutableMapping[K, V]):
+    """Keys known up front; each value made by `make(key)` the first time it is read.
+
+    Setting a value replaces whatever would have been made; `discard` forgets a
+    key without making its value (which may no longer be makeable).
+    """
+
+    def __init__(self, make: Callable[[K], V] | None = None, keys: Iterable[K] = ()):
+        self._values: dict[K, V] = {}
+        self._unmade: dict[K, None] = dict.fromkeys(keys)  # a dict keeps the order
+        self._make = make
+
+    def __getitem__(self, key: K) -> V:
+        try:
+            return self._values[key]
+        except KeyError:
+            if key not in self._unmade or self._make is None:
+                raise
+        value = self._values[key] = self._make(key)
+        del self._unmade[key]
+        return value
+
+    def __setitem__(self, key: K, value: V) -> None:
+        self._values[key] = value
+        self._unmade.pop(key, None)
+
+    def __delitem__(self, key: K) -> None:
+        if key in self._unmade:
+            del self._unmade[key]
+        else:
+            del self._values[key]
+
+    def discard(self, key: K) -> None:
+        self._values.pop(key, None)
+        self._unmade.pop(key, None)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._values or key in self._unmade
+
+    def __iter__(self) -> Iterator[K]:
+        return iter([*self._values, *self._unmade])
+
+    def __len__(self) -> int:
+        return len(self._values) + len(self._unmade)
+
+    @property
+    def made(self) -> dict[K, V]:
+        """The values made or set so far."""
+        return self._values
