@@ -19,7 +19,9 @@ NAMES = ["Ada", "Bob", "Cy", "Di"]
 
 def person(rng: random.Random) -> str:
     log = "".join(f"- 2026-11-{rng.randint(1, 28):02d} x{rng.choice(['', ' gave:: a', ' got:: b'])}\n" for _ in range(rng.randint(0, 3)))
-    return f"---\nstage: {rng.choice(['new', 'growing', 'target'])}\n---\n## Log\n{log}"
+    aliases = f"aliases: [{rng.choice(NAMES)}y]\n" if rng.random() < 0.3 else ""  # names that links may come to mean
+    task = f"- [ ] ask [[{rng.choice(NAMES)}y]]\n" if rng.random() < 0.3 else ""
+    return f"---\nstage: {rng.choice(['new', 'growing', 'target'])}\n{aliases}---\n{task}## Log\n{log}"
 
 
 def vault(tmp_path: Path) -> Path:
@@ -43,7 +45,7 @@ def pages(root: Path) -> dict[str, bytes]:
 def test_cached_builds_equal_cold_builds_after_random_edits(tmp_path):
     root = vault(tmp_path)
     rng = random.Random(1)
-    for step in range(40):
+    for step in range(60):
         target = root / rng.choice(["People", "Daily"]) / f"{rng.choice(NAMES)}{rng.choice(['', '-2'])}.md"
         if target.parent.name == "Daily":
             target = root / "Daily" / f"2026-11-{rng.randint(1, 9):02d}.md"
@@ -51,7 +53,7 @@ def test_cached_builds_equal_cold_builds_after_random_edits(tmp_path):
         if action < 0.2 and target.exists():
             target.unlink()
         elif target.parent.name == "Daily":
-            target.write_text(f"- met [[{rng.choice(NAMES)}]] gave:: tea\n")
+            target.write_text(f"- met [[{rng.choice(NAMES)}{rng.choice(['', 'y'])}]] gave:: tea\n")
         else:
             target.write_text(person(rng))
         if rng.random() < 0.3:  # same size, same mtime, different content: only the hash can tell
@@ -215,3 +217,33 @@ def test_changed_templates_defeat_the_fast_path(tmp_path, monkeypatch):
     (root / ".vaultkeeper/templates").mkdir()
     (root / ".vaultkeeper/templates/Focus.md.j2").write_text("# mine\n")
     assert not run_build(root, TODAY).from_cache
+
+
+def test_saved_state_is_not_reused_on_other_settings_or_another_day(tmp_path):
+    root = vault(tmp_path)
+    (root / "Daily/2026-11-20.md").write_text("- met [[Ada]]\n")
+    run_build(root, TODAY)
+    (root / ".vaultkeeper/config.toml").write_text('[stages.growing]\ncadence = "3 days"\n[stages.new]\ncadence = "1 day"\n')
+    for day in (TODAY, date(2026, 12, 1)):
+        run_build(root, day)
+        with_cache = pages(root)
+        assert run_build(root, day, use_cache=False).changes == []
+        assert pages(root) == with_cache
+
+
+def test_a_build_after_one_edit_reads_only_what_it_touches(tmp_path):
+    root = vault(tmp_path)
+    for index in range(300):
+        (root / f"People/Extra{index}.md").write_text(f"---\nstage: established\n---\n## Log\n- 2026-0{index % 9 + 1}-01 x\n")
+    run_build(root, TODAY)
+    with (root / "People/Extra7.md").open("a") as note:
+        note.write("- 2026-11-24 a call\n")
+    layout = read_layout_of(root)
+    cache = ParseCache(root)
+    notes = NoteSet.read(layout, cache)
+    vault_now = notes.vault()
+    vault_now.at(TODAY)
+    assert len(notes.notes) == 305
+    assert len(notes.index.notes.made) < 10  # the edited note (old and new), not the vault
+    assert vault_now.at(TODAY).states["People/Extra7.md"].last_contact == date(2026, 11, 24)
+    cache.close()
