@@ -102,7 +102,7 @@ def run_build(
                 unchanged = sorted(remembered["outputs"])
                 return Outcome([], unchanged, remembered["problems"], [], [], remembered["people"], from_cache=True)
         from vaultkeeper.build import apply_plan, plan_build  # the slow path: parse and render
-        from vaultkeeper.vault import NoteSet
+        from vaultkeeper.vault import NoteSet, without_cycle_collection
 
         def read_and_plan(use_state: bool) -> tuple[NoteSet, Plan]:
             if progress is not None and len(paths) > PROGRESS_AFTER:
@@ -112,12 +112,13 @@ def run_build(
                 notes = NoteSet.read(layout, cache, paths, stamps, use_state=use_state)
             return notes, plan_build(notes.vault(), today, force=force)
 
-        try:
-            notes, plan = read_and_plan(use_state=True)
-        except StaleState:  # the saved state refers to a row that cannot be read
-            cache.close()
-            cache = ParseCache(root)
-            notes, plan = read_and_plan(use_state=False)
+        with without_cycle_collection():
+            try:
+                notes, plan = read_and_plan(use_state=True)
+            except StaleState:  # the saved state refers to a row that cannot be read
+                cache.close()
+                cache = ParseCache(root)
+                notes, plan = read_and_plan(use_state=False)
         errors = list(plan.errors)
         if write:
             errors += apply_plan(plan, root, layout.config.output_dir)

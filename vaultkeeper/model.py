@@ -6,15 +6,33 @@ cached, compared and pickled without knowing where it came from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import operator
+from dataclasses import dataclass, field, fields
 from datetime import date
+from typing import TypeVar
 
 from vaultkeeper.cadence import Cadence
 from vaultkeeper.dates import Birthday
 
 STAGES = ("target", "new", "growing", "established", "dormant")
+T = TypeVar("T")
 
 
+def _pickled_as_tuple(cls: type[T]) -> type[T]:
+    """Pickle a slots dataclass as its class and field values: twice as fast both ways as
+    the default state dict (the cache stores a log entry per line of every log)."""
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    assert len(names) > 1, "attrgetter returns a tuple only for several names"
+    values = operator.attrgetter(*names)
+
+    def __reduce__(self: T) -> tuple[type[T], tuple[object, ...]]:
+        return cls, values(self)
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment, method-assign]
+    return cls
+
+
+@_pickled_as_tuple
 @dataclass(frozen=True, slots=True)
 class Problem:
     """Something wrong in the vault: shown to the user, never fatal."""
@@ -36,6 +54,7 @@ def sort_problems(problems: list[Problem] | tuple[Problem, ...]) -> list[Problem
     return sorted(set(problems), key=Problem.sort_key)
 
 
+@_pickled_as_tuple
 @dataclass(frozen=True, slots=True)
 class Link:
     """A wikilink as written: `target` is the part before `|`/`#`, without `.md`."""
@@ -44,6 +63,7 @@ class Link:
     line: int
 
 
+@_pickled_as_tuple
 @dataclass(frozen=True, slots=True)
 class LogEntry:
     """One dated item or sub-heading in a person's own log."""
@@ -55,6 +75,7 @@ class LogEntry:
     got: tuple[str, ...] = ()
 
 
+@_pickled_as_tuple
 @dataclass(frozen=True, slots=True)
 class Mention:
     """A daily-note line that links people: contact with each of them that day."""
@@ -66,6 +87,7 @@ class Mention:
     got: tuple[str, ...] = ()
 
 
+@_pickled_as_tuple
 @dataclass(frozen=True, slots=True)
 class Task:
     """An unchecked task `- [ ]`: an open loop for itself's note and linked people."""
@@ -75,6 +97,7 @@ class Task:
     links: tuple[Link, ...] = ()
 
 
+@_pickled_as_tuple
 @dataclass(frozen=True, slots=True)
 class Meeting:
     """A meeting note's front matter: one interaction with each attendee."""
@@ -121,6 +144,7 @@ class ParsedNote:
     blocks: tuple[str, ...] = ()  # names of well-formed vaultkeeper blocks, to be filled
 
 
+@_pickled_as_tuple
 @dataclass(frozen=True, slots=True)
 class Interaction:
     """Contact with one person on one date, from one place in the vault."""
@@ -133,6 +157,7 @@ class Interaction:
     got: tuple[str, ...] = ()
 
 
+@_pickled_as_tuple
 @dataclass(frozen=True, slots=True)
 class OpenLoop:
     path: str

@@ -28,7 +28,7 @@ from vaultkeeper.config import CONFIG_PATH, load_config
 from vaultkeeper.errors import VaultkeeperError
 from vaultkeeper.pages import USER_TEMPLATES, Renderer
 from vaultkeeper.scan import DAILY_SETTINGS, TEMPLATER_SETTINGS, TEMPLATES_SETTINGS, Layout, read_layout, read_layout_of
-from vaultkeeper.vault import NoteSet
+from vaultkeeper.vault import NoteSet, without_cycle_collection
 
 SETTINGS = (CONFIG_PATH, DAILY_SETTINGS, TEMPLATES_SETTINGS, TEMPLATER_SETTINGS)
 DEFAULT_DEBOUNCE = 0.3
@@ -271,9 +271,10 @@ class Watcher:
         """Read every note, through the parse cache that `build` shares, and leave it today's state."""
         cache = ParseCache(self.root)
         try:
-            notes = NoteSet.read(layout, cache, use_state=False)  # all of it: the cache closes now
-            notes.vault().at(self.today())
-            notes.save(cache)
+            with without_cycle_collection():
+                notes = NoteSet.read(layout, cache, use_state=False)  # all of it: the cache closes now
+                notes.vault().at(self.today())
+                notes.save(cache)
             return notes
         finally:
             cache.close()
