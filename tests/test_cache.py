@@ -247,3 +247,16 @@ def test_a_build_after_one_edit_reads_only_what_it_touches(tmp_path):
     assert len(notes.index.notes.made) < 10  # the edited note (old and new), not the vault
     assert vault_now.at(TODAY).states["People/Extra7.md"].last_contact == date(2026, 11, 24)
     cache.close()
+
+
+def test_a_build_after_many_edits_matches_a_cold_build(tmp_path):
+    root = vault(tmp_path)
+    for index in range(120):
+        (root / f"People/Extra{index}.md").write_text(f"---\nstage: new\n---\n## Log\n- 2026-0{index % 9 + 1}-01 x\n")
+    run_build(root, TODAY)
+    for index in range(0, 120, 3):  # more than a few: the restored orderings are indexed, not searched
+        (root / f"People/Extra{index}.md").write_text(f"---\nstage: growing\n---\n## Log\n- 2026-11-{index % 20 + 1:02d} y\n")
+    run_build(root, TODAY)
+    with_cache = pages(root)
+    assert run_build(root, TODAY, use_cache=False).changes == []
+    assert pages(root) == with_cache

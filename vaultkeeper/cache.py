@@ -166,6 +166,11 @@ class ParseCache:
             raise StaleState(path)
         return note
 
+    def resolved_many(self, paths: list[str]) -> dict[str, Any]:
+        """What these notes' links contributed, as the last build saved it (readable rows only)."""
+        found = {path: _unpickle(blob) for path, blob in self._blobs("resolved", paths)}
+        return {path: value for path, value in found.items() if value is not None}
+
     def resolved(self, path: str) -> Any:
         """What a note's links contributed, as the last build saved it."""
         for _, blob in self._blobs("resolved", [path]):

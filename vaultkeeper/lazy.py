@@ -41,6 +41,13 @@ class LazyMap(MutableMapping[K, V]):
         else:
             del self._values[key]
 
+    def make_all(self, make_many: Callable[[list[K]], dict[K, V]]) -> None:
+        """Make every value not made yet in one go (those `make_many` leaves out stay unmade)."""
+        for key, value in make_many(list(self._unmade)).items():
+            if key in self._unmade:
+                self._values[key] = value
+                del self._unmade[key]
+
     def discard(self, key: K) -> None:
         self._values.pop(key, None)
         self._unmade.pop(key, None)

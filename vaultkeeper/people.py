@@ -256,6 +256,12 @@ class PeopleIndex:
         index._people = LazyMap(index._make_person, saved["people"])
         return index
 
+    def preload(self, notes_of: Callable[[list[str]], dict[str, ParsedNote]], resolved_of: Callable[[list[str]], dict[str, _Resolved]]) -> None:
+        """Read every restored note and resolved link in bulk, before everyone is needed."""
+        for mapping, make_many in ((self.notes, notes_of), (self._resolved, resolved_of)):
+            if isinstance(mapping, LazyMap):
+                mapping.make_all(make_many)  # type: ignore[arg-type]
+
     def take_resolved_changes(self) -> set[str]:
         """Notes whose links were resolved again since the last call."""
         changes, self._re_resolved = self._re_resolved, set()

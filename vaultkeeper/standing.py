@@ -54,7 +54,7 @@ class Standing:
         self.pending: set[str] = set()
         self.states: LazyMap[str, PersonState] = LazyMap(self._make_state)
         self.orders: dict[str, list[tuple[Any, ...]]] = {name: [] for name in ORDERS}
-        self._placed: dict[str, dict[str, tuple[Any, ...]]] = {}
+        self._placed: dict[str, dict[str, tuple[Any, ...]]] | None = {}  # None: look in the orders
 
     def _make_state(self, path: str) -> PersonState:
         """A restored person's state, computed when first shown (it is what was saved)."""
@@ -66,9 +66,13 @@ class Standing:
         self.people = people
         self.pending.update(paths)
 
+    def is_current(self, today: date, config: Config) -> bool:
+        """Whether `at` would update only the changed people (not everyone)."""
+        return self.day is not None and self.day[0] == today and self.day[1] is config
+
     def at(self, today: date, config: Config) -> Standing:
         """Bring every state up to `today`: all of them on a new day, else only the changed."""
-        if self.day is None or self.day[0] != today or self.day[1] is not config:
+        if not self.is_current(today, config):
             self.day = (today, config)
             self.states = LazyMap(self._make_state)
             self.orders = {name: [] for name in ORDERS}
@@ -101,14 +105,23 @@ class Standing:
         path = state.person.path
         keys = _keys(state)
         self.states[path] = state
-        self._placed[path] = keys
+        if self._placed is not None:
+            self._placed[path] = keys
         for order, key in keys.items():
             insort(self.orders[order], key)
 
     def _unplace(self, path: str) -> None:
-        keys = self._placed.pop(path, None)
+        if self._placed is None and len(self.pending) > 16:
+            self._placed = {}
+            for order, keys in self.orders.items():
+                for key in keys:
+                    self._placed.setdefault(key[-1], {})[order] = key
+        if self._placed is None:  # restored, and only a few changed: find them rather than index all
+            placed = {order: key for order, keys in self.orders.items() for key in keys if key[-1] == path}
+        else:
+            placed = self._placed.pop(path, {})
         self.states.discard(path)
-        for order, key in (keys or {}).items():
+        for order, key in placed.items():
             column = self.orders[order]
             del column[bisect_left(column, key)]
 
@@ -126,11 +139,8 @@ class Standing:
             return
         self.day = (date.fromordinal(saved["day"]), config)
         self.orders = saved["orders"]
-        self._placed = {}
-        for order, keys in self.orders.items():
-            for key in keys:
-                self._placed.setdefault(key[-1], {})[order] = key
-        self.states = LazyMap(self._make_state, self._placed)
+        self._placed = None  # a build after one edit needs the keys of a few people only
+        self.states = LazyMap(self._make_state, [key[-1] for key in self.orders["by_name"]])
 
     # --- reading ----------------------------------------------------------
 

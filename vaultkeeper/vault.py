@@ -31,9 +31,12 @@ class Vault:
     block_notes: tuple[str, ...] = ()  # notes with vaultkeeper blocks to fill, sorted
     standing: Standing = field(default_factory=Standing, compare=False)
     views: ViewCache = field(default_factory=ViewCache, compare=False)
+    preload: Callable[[], None] | None = field(default=None, compare=False)
 
     def at(self, today: date) -> Standing:
         """Everyone's state on `today`."""
+        if self.preload is not None and not self.standing.is_current(today, self.layout.config):
+            self.preload()  # everyone is needed: read the cache in bulk, not note by note
         return self.standing.at(today, self.layout.config)
 
     def report(self, today: date) -> Report:
@@ -99,7 +102,7 @@ class NoteSet:
         self._blocks: set[str] = set()
         self._troubled: set[str] = set()  # notes with problems
         self._fresh: list[tuple[ParsedNote, Stamp, bytes]] = []  # parses for the cache to keep
-        self._restored = False  # from the cache's saved state (else every note was put)
+        self._restored: ParseCache | None = None  # the cache holding the saved state restored, if any
         self._unread: set[str] = set()  # notes that could not be read this time
 
     @property
@@ -176,7 +179,7 @@ class NoteSet:
     def _restore(cls, layout: Layout, saved: dict[str, Any], cache: ParseCache) -> NoteSet:
         index = PeopleIndex.restore(saved["index"], cache.known, cache.note, cache.resolved)
         notes = cls(layout, index)
-        notes._restored = True
+        notes._restored = cache
         known = set(cache.known)  # a note that could not be read has no row: it is read again
         notes._blocks = saved["blocks"] & known
         notes._troubled = saved["troubled"] & known
@@ -188,7 +191,7 @@ class NoteSet:
         self.index.people()
         changed = self.index.take_resolved_changes()
         resolved = {source: self.index.resolved(source) for source in changed if source in self.notes}
-        if not self._restored:  # every note was resolved: rows need only the ones that link someone
+        if self._restored is None:  # every note was resolved: rows need only the ones that link someone
             resolved = {source: value for source, value in resolved.items() if value is not None}
         state = None
         if self.standing.day is not None and not self.standing.pending:
@@ -199,7 +202,7 @@ class NoteSet:
                 "troubled": self._troubled,
             }
         keep = set(self.notes) - self._unread
-        cache.store(self._fresh, self.layout.parse_key, keep, resolved, state, not self._restored)
+        cache.store(self._fresh, self.layout.parse_key, keep, resolved, state, self._restored is None)
         self._fresh = []
 
     def put(self, note: ParsedNote) -> None:
@@ -238,7 +241,11 @@ class NoteSet:
         people = self.index.people()
         self.standing.changed(people, self.index.take_changes())
         blocks = tuple(sorted(self._blocks))
-        return Vault(self.layout, self.notes, people, tuple(problems), blocks, self.standing, self.views)
+        preload = None
+        if self._restored is not None:
+            cache = self._restored
+            preload = lambda: self.index.preload(cache.parsed, cache.resolved_many)  # noqa: E731
+        return Vault(self.layout, self.notes, people, tuple(problems), blocks, self.standing, self.views, preload)
 
 
 def load_vault(root: Path) -> Vault:
