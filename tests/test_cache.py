@@ -260,3 +260,24 @@ def test_a_build_after_many_edits_matches_a_cold_build(tmp_path):
     with_cache = pages(root)
     assert run_build(root, TODAY, use_cache=False).changes == []
     assert pages(root) == with_cache
+
+
+def test_reading_in_two_processes_gives_the_same_notes(tmp_path, monkeypatch):
+    import vaultkeeper.reading as reading
+
+    root = vault(tmp_path)
+    for index in range(60):
+        (root / f"Daily/2026-10-{index % 28 + 1:02d}.md").write_text(f"- met [[{NAMES[index % 4]}]] gave:: tea\n")
+        (root / f"People/Extra{index}.md").write_text(f"---\nstage: new\n---\n## Log\n- 2026-11-0{index % 9 + 1} x\n")
+    layout = read_layout_of(root)
+    alone = NoteSet.read(layout)
+    monkeypatch.setattr(reading, "PARALLEL_AFTER", 10)
+    monkeypatch.setattr(reading.os, "cpu_count", lambda: 2)
+    together = NoteSet.read(layout)
+    assert dict(together.notes) == dict(alone.notes) and len(alone.notes) == 93
+
+    def broken(*args):
+        raise RuntimeError("the other process failed")
+
+    monkeypatch.setattr(reading, "_read_pickled", broken)
+    assert dict(NoteSet.read(layout).notes) == dict(alone.notes)

@@ -6,6 +6,7 @@ from conftest import person, report_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import vaultkeeper.reading as reading_module
 import vaultkeeper.vault as vault_module
 from vaultkeeper.parse import Context, parse_note
 
@@ -85,7 +86,7 @@ def test_unreadable_file(make_vault, monkeypatch):
             raise PermissionError(13, "Permission denied")
         return open(path, *args)
 
-    monkeypatch.setattr(vault_module, "open", deny, raising=False)  # root may read anything
+    monkeypatch.setattr(reading_module, "open", deny, raising=False)  # root may read anything
     report = report_of(root)
     assert [p.as_text() for p in report.problems] == ["People/Locked.md: cannot read: Permission denied"]
 

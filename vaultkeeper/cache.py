@@ -206,15 +206,16 @@ class ParseCache:
 
     def store(
         self,
-        entries: list[tuple[ParsedNote, Stamp, bytes]],
+        entries: list[tuple[ParsedNote, Stamp, bytes, bytes | None]],
         context: str,
         keep: set[str],
         resolved: dict[str, object],
         state: dict[str, Any] | None,
         reset_resolved: bool = False,
     ) -> None:
-        """Remember parses (note, stamp, content digest) made under `context`, what notes'
-        links resolved to, and the joined state; forget files no longer in the vault.
+        """Remember parses (note, stamp, content digest, the note pickled if it already is)
+        made under `context`, what notes' links resolved to, and the joined state; forget
+        files no longer in the vault.
 
         `reset_resolved` forgets every row's resolved links first (when all were
         resolved again). Nothing is saved when another process saved since this
@@ -224,8 +225,8 @@ class ParseCache:
             return
         now = time.time_ns()
         rows = (
-            (note.path, context, stamp.size, stamp.mtime_ns, now, hashed, pickle.dumps(note, 5))
-            for note, stamp, hashed in entries
+            (note.path, context, stamp.size, stamp.mtime_ns, now, hashed, blob or pickle.dumps(note, 5))
+            for note, stamp, hashed, blob in entries
         )
         try:
             if self.db.in_transaction:

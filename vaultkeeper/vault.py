@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -11,10 +10,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from vaultkeeper.cache import ParseCache, StaleState, Stamp, digest
+from vaultkeeper.cache import ParseCache, StaleState, Stamp
 from vaultkeeper.model import ParsedNote, Person, Problem, Report
-from vaultkeeper.parse import Context, parse_note
 from vaultkeeper.people import PeopleIndex
+from vaultkeeper.reading import read_many, read_one
 from vaultkeeper.scan import Layout, list_notes, read_layout_of, stamps_of
 from vaultkeeper.standing import Standing
 from vaultkeeper.views import ViewCache
@@ -57,33 +56,9 @@ def without_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def context_for(layout: Layout, path: str) -> Context:
-    """What a note's path alone says about it, for the per-file parser."""
-    return Context(
-        in_people_folder=layout.in_people_folder(path),
-        daily_date=layout.daily_date(path),
-        log_headings=tuple(h.lower() for h in layout.config.log_headings),
-    )
-
-
 def read_note(layout: Layout, path: str, data: bytes | None = None) -> ParsedNote:
     """Parse one note from disk; a file that vanished or cannot be read is a problem."""
-    if data is None:
-        data = read_bytes(layout, path)
-    if isinstance(data, ParsedNote):
-        return data
-    return parse_note(path, data, context_for(layout, path))
-
-
-def read_bytes(layout: Layout, path: str) -> bytes | ParsedNote:
-    """A note's bytes, or a parsed note holding the problem of reading it."""
-    try:
-        with open(os.path.join(layout.root, path), "rb") as handle:  # pathlib costs a cold build 0.2 s
-            return handle.read()
-    except FileNotFoundError:
-        return ParsedNote(path, (Problem(path, None, "file disappeared while it was being read"),))
-    except OSError as error:
-        return ParsedNote(path, (Problem(path, None, f"cannot read: {error.strerror or error}"),))
+    return read_one(layout, path, data).note
 
 
 class NoteSet:
@@ -101,7 +76,7 @@ class NoteSet:
         self.views = ViewCache()
         self._blocks: set[str] = set()
         self._troubled: set[str] = set()  # notes with problems
-        self._fresh: list[tuple[ParsedNote, Stamp, bytes]] = []  # parses for the cache to keep
+        self._fresh: list[tuple[ParsedNote, Stamp, bytes, bytes | None]] = []  # parses for the cache to keep
         self._restored: ParseCache | None = None  # the cache holding the saved state restored, if any
         self._unread: set[str] = set()  # notes that could not be read this time
 
@@ -129,8 +104,8 @@ class NoteSet:
         cache = cache if cache is not None and cache.usable else None
         if cache is None:
             notes = cls(layout)
-            for path in paths:
-                notes.put(read_note(layout, path))
+            for read in read_many(layout, paths, {}):
+                notes.put(read.note)
                 if progress:
                     progress(1)
             return notes
@@ -161,16 +136,13 @@ class NoteSet:
         todo = [path for path in paths if path not in valid or path not in self.notes]
         if progress:
             progress(len(paths) - len(todo))
-        for path in todo:
-            data = already_read.get(path) or read_bytes(self.layout, path)
-            if isinstance(data, ParsedNote):  # could not be read: the note holds the problem
-                self.put(data)
-                self._unread.add(path)  # and the cache must not keep an older parse of it
-            else:
-                note = parse_note(path, data, context_for(self.layout, path))
-                self.put(note)
-                if path in stamps:  # keep the digest, not the bytes
-                    self._fresh.append((note, stamps[path], digest(data)))
+        for read in read_many(self.layout, todo, already_read):
+            path = read.note.path
+            self.put(read.note)
+            if read.digest is None:  # could not be read: the cache must not keep an older parse of it
+                self._unread.add(path)
+            elif path in stamps:  # keep the digest, not the bytes
+                self._fresh.append((read.note, stamps[path], read.digest, read.blob))
             if progress:
                 progress(1)
         return self

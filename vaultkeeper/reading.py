@@ -1,0 +1,97 @@
+"""Reading and parsing many notes, half of them in a forked process when there are enough to pay.
+
+The other process sends each parse back pickled, which the cache keeps as it
+is, so the only extra work is unpickling in this process: measured on two
+cores, a cold build of the 10,000-person vault reads its notes in about 60% of
+the time. With one core, few notes or no `fork`, everything is read here.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+
+from vaultkeeper.cache import digest
+from vaultkeeper.model import ParsedNote, Problem
+from vaultkeeper.parse import Context, parse_note
+from vaultkeeper.scan import Layout
+
+PARALLEL_AFTER = 2000  # notes to parse; below this a second process costs more than it saves
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """One note read: its parse, the digest of its bytes (None if it could not be read)
+    and, when another process parsed it, the parse pickled."""
+
+    note: ParsedNote
+    digest: bytes | None
+    blob: bytes | None = None
+
+
+def context_for(layout: Layout, path: str) -> Context:
+    """What a note's path alone says about it, for the per-file parser."""
+    return Context(
+        in_people_folder=layout.in_people_folder(path),
+        daily_date=layout.daily_date(path),
+        log_headings=tuple(h.lower() for h in layout.config.log_headings),
+    )
+
+
+def read_bytes(layout: Layout, path: str) -> bytes | ParsedNote:
+    """A note's bytes, or a parsed note holding the problem of reading it."""
+    try:
+        with open(os.path.join(layout.root, path), "rb") as handle:  # pathlib costs a cold build 0.2 s
+            return handle.read()
+    except FileNotFoundError:
+        return ParsedNote(path, (Problem(path, None, "file disappeared while it was being read"),))
+    except OSError as error:
+        return ParsedNote(path, (Problem(path, None, f"cannot read: {error.strerror or error}"),))
+
+
+def read_one(layout: Layout, path: str, data: bytes | None = None) -> Read:
+    found = read_bytes(layout, path) if data is None else data
+    if isinstance(found, ParsedNote):
+        return Read(found, None)
+    return Read(parse_note(path, found, context_for(layout, path)), digest(found))
+
+
+def read_many(layout: Layout, paths: list[str], already_read: dict[str, bytes]) -> Iterator[Read]:
+    """Every note at `paths`, in no particular order."""
+    theirs: Future[list[tuple[str, bytes, bytes | None]]] | None = None
+    mine = paths
+    if len(paths) >= PARALLEL_AFTER and (os.cpu_count() or 1) > 1 and _can_fork():
+        half = len(paths) // 2
+        mine, rest = paths[:half], paths[half:]
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+        theirs = pool.submit(_read_pickled, layout, rest, {p: already_read[p] for p in rest if p in already_read})
+        pool.shutdown(wait=False)
+    for path in mine:
+        yield read_one(layout, path, already_read.get(path))
+    if theirs is None:
+        return
+    try:
+        results = theirs.result()
+    except (BrokenProcessPool, Exception):  # noqa: BLE001 - the other process failed: read its half here
+        yield from (read_one(layout, path, already_read.get(path)) for path in rest)
+        return
+    for _, blob, hashed in results:
+        yield Read(pickle.loads(blob), hashed, blob)  # noqa: S301 - made by this program a moment ago
+
+
+def _read_pickled(layout: Layout, paths: list[str], already_read: dict[str, bytes]) -> list[tuple[str, bytes, bytes | None]]:
+    """In the other process: parse, and pickle each note for the way back (and the cache)."""
+    out = []
+    for path in paths:
+        read = read_one(layout, path, already_read.get(path))
+        out.append((path, pickle.dumps(read.note, 5), read.digest))
+    return out
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
