@@ -237,7 +237,7 @@ class ParseCache:
                 self.db.execute("ROLLBACK")
                 return
             self.db.executemany("INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?, ?, ?, ?, NULL)", rows)
-            stale = [(p,) for (p,) in self.db.execute("SELECT path FROM notes") if p not in keep]
+            stale = [(p,) for p in self.known if p not in keep]  # the rows as `check` saw them: nobody saved since
             self.db.executemany("DELETE FROM notes WHERE path = ?", stale)
             if reset_resolved:
                 self.db.execute("UPDATE notes SET resolved = NULL WHERE resolved IS NOT NULL")
