@@ -1,3 +1,6 @@
+from hypothesis import given
+from hypothesis import strategies as st
+
 from vaultkeeper import front_matter
 
 
@@ -85,3 +88,52 @@ def test_split_agrees_with_python_frontmatter_on_ordinary_notes():
         assert problem is None
         assert ours == theirs.metadata
         assert "\n".join(split.lines[split.body_start :]).strip() == theirs.content.strip()
+
+
+KEYS = ["name", "stage", "Stage", "null", "NULL", "True", "on", "a b", "x-y", "tags", "_k", "é", "k1"]
+SCALAR = st.text(alphabet="aZ09 :-#[],'\".~+é\t!&*|>%@`?{}/_eE\u00a0", max_size=12)
+
+
+@st.composite
+def simple_front_lines(draw):
+    lines = []
+    for _ in range(draw(st.integers(0, 6))):
+        key = draw(st.sampled_from(KEYS))
+        kind = draw(st.sampled_from(["scalar", "flow", "block", "comment", "blank", "raw"]))
+        if kind == "scalar":
+            lines.append(f"{key}: {draw(SCALAR)}")
+        elif kind == "flow":
+            lines.append(f"{key}: [{', '.join(draw(st.lists(SCALAR, max_size=3)))}]")
+        elif kind == "block":
+            lines.append(f"{key}:")
+            indent = draw(st.sampled_from(["", "  ", " "]))
+            lines += [f"{indent}- {item}" for item in draw(st.lists(SCALAR, max_size=3))]
+        elif kind == "comment":
+            lines.append(f"{draw(st.sampled_from(['', '  ']))}# {draw(SCALAR)}")
+        elif kind == "blank":
+            lines.append(draw(st.sampled_from(["", "  "])))
+        else:
+            lines.append(draw(SCALAR))
+    return lines
+
+
+@given(simple_front_lines())
+def test_the_simple_reader_agrees_with_pyyaml_whenever_it_answers(lines):
+    import yaml
+
+    simple = front_matter._simple(lines)
+    if simple is None:
+        return  # not simple: PyYAML reads it
+    read = yaml.load("\n".join(lines), Loader=front_matter._loader())  # noqa: S506 - raises if simple was wrong
+    assert front_matter.fold(read or {}) == front_matter.fold(simple)
+    assert [type(v) for v in front_matter.fold(read or {}).values()] == [type(v) for v in front_matter.fold(simple).values()]
+
+
+def test_the_simple_reader_takes_the_usual_front_matter():
+    lines = ["stage: growing", "aliases: [Ada, Countess]", "met: 2024-04-30", "birthday: --03-12",
+             "priority: 2", "focus: true", "phone: 0123 456", "tags:", "  - person", "  - friend", "note:"]  # fmt: skip
+    assert front_matter._simple(lines) == {
+        "stage": "growing", "aliases": ["Ada", "Countess"], "met": "2024-04-30", "birthday": "--03-12",
+        "priority": 2, "focus": True, "phone": "0123 456", "tags": ["person", "friend"], "note": None,
+    }  # fmt: skip
+    assert front_matter._simple(['name: "Ada"']) is None  # quoted: PyYAML decides

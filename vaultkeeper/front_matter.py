@@ -1,7 +1,7 @@
 """Splitting a note's front matter from its body and reading it without surprises.
 
-The YAML loader is PyYAML's safe loader (the C one when available) with YAML
-1.1's implicit types cut down: `NO`/`on` stay strings, `10:00` is not 600,
+Simple front matter is read directly (`_simple`); the rest goes to PyYAML's
+safe loader (the C one when available). Both cut YAML 1.1's implicit types down: `NO`/`on` stay strings, `10:00` is not 600,
 `0123` is not octal, and dates stay strings so vaultkeeper reads them itself
 (and reports `2026-02-30` as a problem instead of failing the whole block).
 """
@@ -10,31 +10,34 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-import yaml
-
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
-class _Loader(_Base):  # type: ignore[misc, valid-type]
-    yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
+_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$")
+_FLOAT = re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$")
 
 
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
-)
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
-)
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:int", re.compile(r"^[-+]?(?:0|[1-9][0-9]*)$"), list("-+0123456789")
-)
-_Loader.add_implicit_resolver(
-    "tag:yaml.org,2002:float",
-    re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$"),
-    list("-+0123456789."),
-)
+@cache
+def _loader() -> Any:
+    """PyYAML's safe loader with the implicit types cut down to the four above.
+
+    Imported on first use: most front matter is read by `_simple` alone.
+    """
+    import yaml
+
+    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+
+    Loader.add_implicit_resolver("tag:yaml.org,2002:null", _NULL, ["~", "n", "N", ""])
+    Loader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
+    Loader.add_implicit_resolver("tag:yaml.org,2002:int", _INT, list("-+0123456789"))
+    Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT, list("-+0123456789."))
+    return Loader
+
 
 _KEY_LINE = re.compile(r"""^(?:"([^"]+)"|'([^']+)'|([^\s#:'"\-?][^:]*?))[ \t]*:(?:[ \t]|$)""")
 
@@ -74,29 +77,130 @@ def load(front: list[str]) -> tuple[dict[str, Any], tuple[int | None, str] | Non
     source = "\n".join(front)
     if not source.strip():
         return {}, None
-    try:
-        data = yaml.load(source, Loader=_Loader)  # noqa: S506 - a safe loader
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        if mark is None or (mark.line >= len(front) and error.context_mark is not None):
-            mark = error.context_mark  # an error at the very end: point at what was left open
-        line = min(mark.line, len(front) - 1) + 2 if mark is not None else 1
-        reason = error.problem or error.context or "cannot be parsed"
-        if error.context and error.problem:
-            reason = f"{error.problem} ({error.context})"
-        return {}, (line, f"invalid YAML: {reason}")
-    except (yaml.YAMLError, RecursionError, ValueError, TypeError) as error:
-        return {}, (1, f"invalid YAML: {error}".splitlines()[0])
+    data = _simple(front)
+    if data is None:
+        data, problem = _yaml(source, len(front))
+        if problem:
+            return {}, problem
     if data is None:
         return {}, None
     if not isinstance(data, dict):
         kind = {list: "a list", str: "text"}.get(type(data), type(data).__name__)
         return {}, (2, f"front matter is {kind}, not a mapping of keys to values")
+    return fold(data), None
+
+
+def fold(data: dict[Any, Any]) -> dict[str, Any]:
+    """Keys as lower-case text; of keys that fold alike, the first wins."""
     folded: dict[str, Any] = {}
     for key, value in data.items():
-        name = str(key).strip().lower()
-        folded.setdefault(name, value)
-    return folded, None
+        folded.setdefault(str(key).strip().lower(), value)
+    return folded
+
+
+def _yaml(source: str, lines: int) -> tuple[Any, tuple[int | None, str] | None]:
+    """The whole of YAML, through PyYAML, with problems pointing at a line."""
+    import yaml
+
+    try:
+        return yaml.load(source, Loader=_loader()), None  # noqa: S506 - a safe loader
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        if mark is None or (mark.line >= lines and error.context_mark is not None):
+            mark = error.context_mark  # an error at the very end: point at what was left open
+        line = min(mark.line, lines - 1) + 2 if mark is not None else 1
+        reason = error.problem or error.context or "cannot be parsed"
+        if error.context and error.problem:
+            reason = f"{error.problem} ({error.context})"
+        return None, (line, f"invalid YAML: {reason}")
+    except (yaml.YAMLError, RecursionError, ValueError, TypeError) as error:
+        return None, (1, f"invalid YAML: {error}".splitlines()[0])
+
+
+# The front matter most notes have: `key: plain value`, `key: [a, b]` and `key:` with `- item`
+# lines under it, no quotes, comments after values, anchors, tags or nesting. `_simple` reads
+# exactly that (three times faster than PyYAML's C loader, which builds every value in Python)
+# and gives up on anything else; tests check it agrees with PyYAML wherever it does not give up.
+_SIMPLE_KEY = re.compile(r"([A-Za-z_](?:[\w -]*\w)?):(?: +(.*))?$")
+_SIMPLE_ITEM = re.compile(r"( *)- +(.*)$")
+_NOT_PLAIN_START = frozenset("?:,[]{}#&*!|>'\"%@`")
+_NOT_PLAIN_ANYWHERE = frozenset("#[]{}\t")
+
+
+def _simple(front: list[str]) -> dict[Any, Any] | None:
+    """The front matter as PyYAML (with `_loader`'s types) would read it, or None if not simple."""
+    data: dict[Any, Any] = {}
+    key: str | None = None  # a `key:` with no value yet, which `- item` lines may fill
+    items: list[Any] | None = None
+    indent = -1
+    for line in front:
+        if "\t" in line or not line.isprintable():
+            return None  # tabs are not indentation in YAML; PyYAML reports control characters
+        if not line.strip(" ") or line.lstrip(" ").startswith("#"):
+            continue
+        item = _SIMPLE_ITEM.match(line)
+        if item and key is not None:
+            if indent not in (-1, len(item.group(1))):
+                return None
+            indent = len(item.group(1))
+            value = _plain(item.group(2), flow=False)
+            if value is _NOT_SIMPLE:
+                return None
+            if items is None:
+                items = data[key] = []
+            items.append(value)
+            continue
+        match = _SIMPLE_KEY.match(line)
+        if not match or _NULL.match(match.group(1)):
+            return None  # indented, a list, quoted or odd key: let PyYAML decide
+        key, items, indent = None, None, -1
+        text = (match.group(2) or "").rstrip(" ")
+        if not text:
+            key = match.group(1)
+            data[key] = None
+            continue
+        value = _flow_list(text) if text[0] == "[" else _plain(text, flow=False)
+        if value is _NOT_SIMPLE:
+            return None
+        data[match.group(1)] = value
+    return data
+
+
+_NOT_SIMPLE = object()
+
+
+def _flow_list(text: str) -> Any:
+    if not text.endswith("]") or text.count("[") != 1 or text.count("]") != 1:
+        return _NOT_SIMPLE
+    inner = text[1:-1].strip(" ")
+    if not inner:
+        return []
+    values = [_plain(part.strip(" "), flow=True) for part in inner.split(",")]
+    return _NOT_SIMPLE if any(value is _NOT_SIMPLE for value in values) else values
+
+
+def _plain(text: str, flow: bool) -> Any:
+    """A plain scalar with its implicit type, or _NOT_SIMPLE."""
+    text = text.rstrip(" ")
+    if (
+        not text
+        or text[0] in _NOT_PLAIN_START
+        or (text[0] == "-" and (len(text) == 1 or text[1] == " "))
+        or not _NOT_PLAIN_ANYWHERE.isdisjoint(text)
+        or ": " in text
+        or text.endswith(":")
+        or (flow and ":" in text)
+    ):
+        return _NOT_SIMPLE
+    if _NULL.match(text):
+        return None
+    if _BOOL.match(text):
+        return text[0] in "tT"
+    if _INT.match(text):
+        return int(text)
+    if _FLOAT.match(text):
+        return float(text)
+    return text
 
 
 def key_lines(front: list[str]) -> dict[str, int]:
