@@ -1,9 +1,10 @@
 """Splitting a note's front matter from its body and reading it without surprises.
 
 Simple front matter is read directly (`_simple`); the rest goes to PyYAML's
-safe loader (the C one when available). Both cut YAML 1.1's implicit types down: `NO`/`on` stay strings, `10:00` is not 600,
-`0123` is not octal, and dates stay strings so vaultkeeper reads them itself
-(and reports `2026-02-30` as a problem instead of failing the whole block).
+safe loader (the C one when available). Both cut YAML 1.1's implicit types
+down: `NO`/`on` stay strings, `10:00` is not 600, `0123` is not octal, and
+dates stay strings so vaultkeeper reads them itself (and reports `2026-02-30`
+as a problem instead of failing the whole block).
 """
 
 from __future__ import annotations
