@@ -3,6 +3,8 @@
 from datetime import date
 
 from conftest import person, report_of
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from vaultkeeper.markdown import fields
 
@@ -272,3 +274,34 @@ def test_daily_notes_folder_empty_means_the_vault_root_and_below(make_vault):
         }
     )
     assert dates(person(report_of(root), "Ada")) == ["2026-11-20", "2026-11-21"]
+
+
+LOG_TEXT = st.one_of(
+    st.text(alphabet="ab .,'", max_size=10),  # what most log lines are
+    st.text(alphabet="ab 19-:#[]()`|!_*~\t\u2013gGaveot.,", max_size=14),
+)
+LOG_LINES = st.one_of(
+    st.builds(lambda d, t: f"- {d} {t}", st.sampled_from(["2026-11-20", "2026-02-30", "2026-11-20T10:00", "2026-1-2"]), LOG_TEXT),
+    st.builds(lambda t, k, v: f"- 2026-11-20 {t} {k}:: {v}", LOG_TEXT, st.sampled_from(["gave", "got", "Gave"]), LOG_TEXT),
+    st.sampled_from(["", "  continued", "  - gave:: tea", "### 2026-11-21 call", "- [ ] 2026-11-22 todo", "- [x] 2026-11-22 done",
+                     "## Log", "# Other", "> - 2026-11-20 quoted", "plain text", "1. 2026-11-23 numbered"]),
+    LOG_TEXT.map(lambda t: f"- {t}"),
+)
+
+
+@settings(max_examples=500)
+@example(["- 2026-11-20 a", "  - gave:: tea", "- 2026-11-21 b got:: c", "", "  more gave:: d", "next"])
+@example(["### 2026-11-21 call", "- 2026-11-20 a gave:: b"])
+@given(st.lists(LOG_LINES, max_size=12))
+def test_the_fast_path_for_plain_log_lines_changes_nothing(lines):
+    import vaultkeeper.parse as parse
+
+    data = ("---\nstage: new\n---\n## Log\n" + "\n".join(lines) + "\n").encode()
+    context = parse.Context(True, None)
+    fast = parse.parse_note("People/X.md", data, context)
+    parse.FAST_LOG = False
+    try:
+        general = parse.parse_note("People/X.md", data, context)
+    finally:
+        parse.FAST_LOG = True
+    assert fast == general

@@ -6,6 +6,7 @@ re-parsed alone when it changes. Bad input becomes a Problem, never an exception
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -301,6 +302,12 @@ class _NoteReader:
                 continue
             if index in skip:
                 continue
+            if log_level is not None and raw[:2] == "- " and (item is None or item.column >= 0) and FAST_LOG:
+                simple = _simple_log_item(raw, number)
+                if simple is not None:  # the usual `- YYYY-MM-DD text`: what the rules below make of it
+                    self._finish(item)
+                    item = simple
+                    continue
             head = markdown.heading(raw)
             if head:
                 self._finish(item)
@@ -434,6 +441,34 @@ class _NoteReader:
         people = own or (around if found.gave or found.got else ())
         if people:
             self.mentions.append(Mention(number, content.strip(), people, found.gave, found.got))
+
+
+FAST_LOG = True  # tests turn it off to check the general rules give the same result
+_SIMPLE_LOG = re.compile(r"- (\d{4})-(\d{2})-(\d{2}) +([^\s\-\u2013\u2014:][^`#\[\]()<>|\\*_~!\t:]*)$")
+_SIMPLE_FIELD = re.compile(r"(?<= )(gave|got):: *([^`#\[\]()<>|\\*_~!\t:]*?) *$", re.IGNORECASE)
+
+
+def _simple_log_item(line: str, number: int) -> _Item | None:
+    """A top-level log item of plain text with at most one trailing `gave::`/`got::` field,
+    or None for anything else (links, code, tags, brackets, tasks, odd dates, times)."""
+    field = None
+    text = line
+    if "::" in line:
+        field = _SIMPLE_FIELD.search(line)
+        if field is None or not field.group(2):
+            return None
+        text = line[: field.start()].rstrip(" ")
+    match = _SIMPLE_LOG.match(text)
+    if match is None:
+        return None
+    try:
+        day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        return None  # the general rules report it
+    item = _Item(day, number, line[match.start(4) :].strip(), 2)
+    if field is not None:
+        (item.gave if field.group(1).lower() == "gave" else item.got).append(field.group(2))
+    return item
 
 
 def _present(value: object) -> bool:
