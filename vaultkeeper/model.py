@@ -108,7 +108,8 @@ class Meeting:
     attendees: tuple[Link, ...]
 
 
-@dataclass(frozen=True)
+@_pickled_as_tuple
+@dataclass(frozen=True, slots=True)
 class PersonFields:
     """A person note's front matter, validated; absent or bad values are None."""
 
@@ -129,7 +130,8 @@ class PersonFields:
     extra: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
+@_pickled_as_tuple
+@dataclass(frozen=True, slots=True)
 class ParsedNote:
     """Everything one file says, with no knowledge of any other file."""
 
@@ -165,7 +167,8 @@ class OpenLoop:
     text: str
 
 
-@dataclass(frozen=True)
+@_pickled_as_tuple
+@dataclass(frozen=True, slots=True)
 class Person:
     """A person note joined with everything the vault says about them."""
 
@@ -179,7 +182,8 @@ class Person:
         return self.fields.name
 
 
-@dataclass(frozen=True)
+@_pickled_as_tuple
+@dataclass(frozen=True, slots=True)
 class PersonState:
     """A person's relationship state on a given day (section 4 of the spec)."""
 
