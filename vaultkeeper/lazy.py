@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from typing import TypeVar
 
 K = TypeVar("K")
@@ -48,6 +48,20 @@ class LazyMap(MutableMapping[K, V]):
                 self._values[key] = value
                 del self._unmade[key]
 
+    def peek(self, key: K) -> V:
+        """The value, made if need be but not kept (to read everyone once without holding them all)."""
+        try:
+            return self._values[key]
+        except KeyError:
+            if key not in self._unmade or self._make is None:
+                raise
+        return self._make(key)
+
+    def reset(self, key: K) -> None:
+        """The key's value is to be made (again) when next read."""
+        self._values.pop(key, None)
+        self._unmade[key] = None
+
     def discard(self, key: K) -> None:
         self._values.pop(key, None)
         self._unmade.pop(key, None)
@@ -65,3 +79,8 @@ class LazyMap(MutableMapping[K, V]):
     def made(self) -> dict[K, V]:
         """The values made or set so far."""
         return self._values
+
+
+def peek(mapping: Mapping[K, V], key: K) -> V:
+    """`mapping[key]`, without keeping a lazily made value."""
+    return mapping.peek(key) if isinstance(mapping, LazyMap) else mapping[key]

@@ -358,7 +358,7 @@ class _NoteReader:
     def _item(self, dated: Any, number: int, column: int) -> _Item:
         day_text = dated.group(1) or dated.group(2)  # YYYY-MM-DD, by the regex
         try:
-            day: date | None = date(int(day_text[:4]), int(day_text[5:7]), int(day_text[8:10]))
+            day: date | None = _day(day_text)
         except ValueError:
             self.problem(number, f"log entry: no such date: {day_text}")
             day = None
@@ -444,8 +444,19 @@ class _NoteReader:
 
 
 FAST_LOG = True  # tests turn it off to check the general rules give the same result
-_SIMPLE_LOG = re.compile(r"- (\d{4})-(\d{2})-(\d{2}) +([^\s\-\u2013\u2014:][^`#\[\]()<>|\\*_~!\t:]*)$")
+_SIMPLE_LOG = re.compile(r"- \d{4}-\d{2}-\d{2} +([^\s\-\u2013\u2014:][^`#\[\]()<>|\\*_~!\t:]*)$")
 _SIMPLE_FIELD = re.compile(r"(?<= )(gave|got):: *([^`#\[\]()<>|\\*_~!\t:]*?) *$", re.IGNORECASE)
+
+
+_DAYS: dict[str, date] = {}
+
+
+def _day(text: str) -> date:
+    """The date `YYYY-MM-DD`, one object per day however many log lines share it."""
+    day = _DAYS.get(text)
+    if day is None:
+        day = _DAYS[text] = date(int(text[:4]), int(text[5:7]), int(text[8:10]))
+    return day
 
 
 def _simple_log_item(line: str, number: int) -> _Item | None:
@@ -462,10 +473,10 @@ def _simple_log_item(line: str, number: int) -> _Item | None:
     if match is None:
         return None
     try:
-        day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        day = _day(line[2:12])
     except ValueError:
         return None  # the general rules report it
-    item = _Item(day, number, line[match.start(4) :].strip(), 2)
+    item = _Item(day, number, line[match.start(1) :].strip(), 2)
     if field is not None:
         (item.gave if field.group(1).lower() == "gave" else item.got).append(field.group(2))
     return item

@@ -180,13 +180,13 @@ class PeopleIndex:
     # --- results ------------------------------------------------------------
 
     def people(self) -> LazyMap[str, Person]:
-        """Every person by path; only people touched since the last call are rebuilt."""
+        """Every person by path; people touched since the last call are made again when read."""
         for path in self._dirty:
             note = self.notes.get(path)
             if note is None or note.person is None:
                 self._people.discard(path)
             else:
-                self._people[path] = self._person(note)
+                self._people.reset(path)
         self._changes |= self._dirty
         self._dirty.clear()
         return self._people

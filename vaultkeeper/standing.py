@@ -14,7 +14,7 @@ from typing import Any
 
 from vaultkeeper.compute import person_state
 from vaultkeeper.config import Config
-from vaultkeeper.lazy import LazyMap
+from vaultkeeper.lazy import LazyMap, peek
 from vaultkeeper.model import Focus, Person, PersonState, Problem, Report, sort_problems
 
 ORDERS = ("by_name", "due", "members", "targets", "owes", "fading", "birthdays", "ledger")
@@ -90,15 +90,16 @@ class Standing:
         return self
 
     def _fill(self, today: date, config: Config) -> None:
-        for person in self.people.values():
-            state = person_state(person, config, today)
-            keys = _keys(state)
-            self.states[person.path] = state
-            self._placed[person.path] = keys
+        """Everyone's keys; their people and states are not kept (the pages show a few)."""
+        placed: dict[str, dict[str, tuple[Any, ...]]] = {}
+        for path in self.people:
+            keys = placed[path] = _keys(person_state(peek(self.people, path), config, today))
             for order, key in keys.items():
                 self.orders[order].append(key)
         for keys in self.orders.values():
             keys.sort()
+        self._placed = placed
+        self.states = LazyMap(self._make_state, placed)
         self.pending.clear()
 
     def _place(self, state: PersonState) -> None:
