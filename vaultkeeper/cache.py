@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from vaultkeeper.model import ParsedNote
 
 CACHE_FILE = ".vaultkeeper/cache.sqlite"
-FORMAT = f"vaultkeeper {__version__} cache 3 python {sys.version_info[0]}.{sys.version_info[1]}"
+FORMAT = f"vaultkeeper {__version__} cache 4 python {sys.version_info[0]}.{sys.version_info[1]}"
 GITIGNORE = ".vaultkeeper/.gitignore"
 GITIGNORE_TEXT = "# vaultkeeper's cache: speed only, never needed\ncache*\n"
 RACY_NS = 2_000_000_000  # an mtime this close to the cache entry's time may hide a later change
@@ -96,6 +96,8 @@ class ParseCache:
             " mtime_ns INTEGER, stored_ns INTEGER, digest BLOB, parsed BLOB, resolved BLOB)"
         )
         db.execute("CREATE TABLE IF NOT EXISTS saved (key TEXT PRIMARY KEY, value BLOB)")
+        # the stamps alone, so checking them does not read every parse from disk
+        db.execute("CREATE INDEX IF NOT EXISTS stamps ON notes (path, context, size, mtime_ns, stored_ns)")
         return db
 
     @property
@@ -128,24 +130,29 @@ class ParseCache:
             self.db.execute("BEGIN")
             row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
             self.generation = row[0] if row else 0
-            rows = self.db.execute("SELECT path, context, size, mtime_ns, stored_ns, digest FROM notes").fetchall()
+            rows = self.db.execute("SELECT path, context, size, mtime_ns, stored_ns FROM notes").fetchall()
         except sqlite3.Error:
             self._fail()
             return valid, read
         self.known = [row[0] for row in rows]
-        for path, row_context, size, mtime_ns, stored_ns, old_digest in rows:
+        unsure: list[str] = []  # the stamp matches but is not to be trusted: the hash decides
+        for path, row_context, size, mtime_ns, stored_ns in rows:
             stamp = stamps.get(path)
             if stamp is None or row_context != context or stamp.size != size:
                 continue
-            if stamp.mtime_ns != mtime_ns or mtime_ns >= stored_ns - RACY_NS:  # not to be trusted: hash it
-                try:
-                    data = (root / path).read_bytes()
-                except OSError:
-                    continue
-                read[path] = data
-                if digest(data) != old_digest:
-                    continue
-            valid.add(path)
+            if stamp.mtime_ns != mtime_ns or mtime_ns >= stored_ns - RACY_NS:
+                unsure.append(path)
+            else:
+                valid.add(path)
+        digests = dict(self._blobs("digest", unsure)) if unsure else {}
+        for path in unsure:
+            try:
+                data = (root / path).read_bytes()
+            except OSError:
+                continue
+            read[path] = data
+            if digest(data) == digests.get(path):
+                valid.add(path)
         return valid, read
 
     def parsed(self, paths: list[str]) -> dict[str, ParsedNote]:
@@ -182,13 +189,17 @@ class ParseCache:
     def _blobs(self, column: str, paths: list[str]) -> list[tuple[str, bytes]]:
         if self.db is None:
             return []
-        query = f"SELECT path, {column} FROM notes WHERE path = ?"  # noqa: S608 - a fixed column name
         try:
-            if len(paths) == 1:
-                return self.db.execute(query, paths).fetchall()
-            wanted = set(paths)
-            rows = self.db.execute(f"SELECT path, {column} FROM notes").fetchall()  # noqa: S608
-            return [(path, blob) for path, blob in rows if path in wanted]
+            if len(paths) > 2000:  # most of the vault: one pass over the table
+                wanted = set(paths)
+                rows = self.db.execute(f"SELECT path, {column} FROM notes").fetchall()  # noqa: S608 - a fixed column
+                return [(path, blob) for path, blob in rows if path in wanted]
+            found = []
+            for start in range(0, len(paths), 500):
+                chunk = paths[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                found += self.db.execute(f"SELECT path, {column} FROM notes WHERE path IN ({marks})", chunk).fetchall()  # noqa: S608
+            return found
         except sqlite3.Error:
             return []
 
