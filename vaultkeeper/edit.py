@@ -10,13 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import yaml
-
 from vaultkeeper import front_matter, markdown
 
 _KEY = re.compile(r"""^(?:"([^"]+)"|'([^']+)'|([^\s#:'"\-?][^:]*?))[ \t]*:(?:[ \t]|$)""")
 _PLAIN_SCALAR = re.compile(r"^[\w+(][\w .,'/()&+@:=?%~-]*$", re.UNICODE)
-_FULL_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _YAML_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~"}
 
 
@@ -57,8 +54,11 @@ def yaml_scalar(value: str, flow: bool = False) -> str:
     """
     plain_ok = not (flow and any(char in value for char in ",[]{}"))
     if plain_ok and _PLAIN_SCALAR.match(value) and value.lower() not in _YAML_WORDS and value == value.strip():
+        import yaml  # only here: pages and blocks render without PyYAML
+
         try:
-            plain = yaml.load(f"k: {value}", Loader=_FULL_LOADER)  # YAML 1.1's full set of implicit types
+            loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+            plain = yaml.load(f"k: {value}", Loader=loader)  # noqa: S506 - YAML 1.1's full set of implicit types
         except yaml.YAMLError:
             plain = None
         if plain == {"k": value}:

@@ -48,12 +48,14 @@ def parse_note(path: str, data: bytes, context: Context) -> ParsedNote:
     problems: list[Problem] = []
     if b"\x00" in data:
         return ParsedNote(path, (Problem(path, None, "binary file, not a Markdown note"),))
+    if data.startswith(b"\xef\xbb\xbf"):  # a byte order mark (what "utf-8-sig" does, without loading that codec)
+        data = data[3:]
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         problems.append(Problem(path, line, f"not valid UTF-8 (byte 0x{data[error.start]:02x}); read with replacement characters"))
-        text = data.decode("utf-8-sig", errors="replace")
+        text = data.decode("utf-8", errors="replace")
     return _NoteReader(path, text, context, problems).read()
 
 

@@ -8,18 +8,19 @@ the time. With one core, few notes or no `fork`, everything is read here.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import pickle
 from collections.abc import Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from vaultkeeper.cache import digest
 from vaultkeeper.model import ParsedNote, Problem
 from vaultkeeper.parse import Context, parse_note
 from vaultkeeper.scan import Layout
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 PARALLEL_AFTER = 2000  # notes to parse; below this a second process costs more than it saves
 
@@ -66,6 +67,9 @@ def read_many(layout: Layout, paths: list[str], already_read: dict[str, bytes]) 
     theirs: Future[list[tuple[str, bytes, bytes | None]]] | None = None
     mine = paths
     if len(paths) >= PARALLEL_AFTER and (os.cpu_count() or 1) > 1 and _can_fork():
+        import multiprocessing  # here: a build after one edit has no use for them
+        from concurrent.futures import ProcessPoolExecutor
+
         half = len(paths) // 2
         mine, rest = paths[:half], paths[half:]
         pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
@@ -77,7 +81,7 @@ def read_many(layout: Layout, paths: list[str], already_read: dict[str, bytes]) 
         return
     try:
         results = theirs.result()
-    except (BrokenProcessPool, Exception):  # noqa: BLE001 - the other process failed: read its half here
+    except Exception:  # noqa: BLE001 - the other process failed (or died): read its half here
         yield from (read_one(layout, path, already_read.get(path)) for path in rest)
         return
     for _, blob, hashed in results:
@@ -94,4 +98,6 @@ def _read_pickled(layout: Layout, paths: list[str], already_read: dict[str, byte
 
 
 def _can_fork() -> bool:
+    import multiprocessing
+
     return "fork" in multiprocessing.get_all_start_methods()
