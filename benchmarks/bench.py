@@ -81,8 +81,8 @@ def measure(people: int, repeat: int) -> dict[str, list[tuple[float, int]]]:
             results["naive"].append(timed([sys.executable, "-c", NAIVE, str(root)]))
             results["stat"].append(timed([sys.executable, "-c", STAT, str(root)]))
             shutil.rmtree(root / "Relationships", ignore_errors=True)
-            for cache in (root / ".vaultkeeper").glob("cache*"):
-                cache.unlink()
+            for cache in (root / ".vaultkeeper").glob("cache*"):  # the parse cache and compiled templates
+                shutil.rmtree(cache) if cache.is_dir() else cache.unlink()
             results["cold"].append(timed(build(root)))
             results["warm"].append(timed(build(root)))
             note = root / "People" / f"{person_name(run * 13 % people)}.md"

@@ -256,7 +256,11 @@ class PeopleIndex:
         index._people = LazyMap(index._make_person, saved["people"])
         return index
 
-    def preload(self, notes_of: Callable[[list[str]], dict[str, ParsedNote]], resolved_of: Callable[[list[str]], dict[str, _Resolved]]) -> None:
+    def preload(
+        self,
+        notes_of: Callable[[list[str]], dict[str, ParsedNote]],
+        resolved_of: Callable[[list[str]], dict[str, _Resolved]],
+    ) -> None:
         """Read every restored note and resolved link in bulk, before everyone is needed."""
         for mapping, make_many in ((self.notes, notes_of), (self._resolved, resolved_of)):
             if isinstance(mapping, LazyMap):

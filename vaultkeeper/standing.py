@@ -57,7 +57,8 @@ class Standing:
         self._placed: dict[str, dict[str, tuple[Any, ...]]] | None = {}  # None: look in the orders
 
     def _make_state(self, path: str) -> PersonState:
-        """A restored person's state, computed when first shown (it is what was saved)."""
+        """A person's state on the current day, computed when first read: after a restore
+        or a full fill only everyone's keys are kept."""
         assert self.day is not None
         return person_state(self.people[path], self.day[1], self.day[0])
 

@@ -77,7 +77,7 @@ class NoteSet:
         self._blocks: set[str] = set()
         self._troubled: set[str] = set()  # notes with problems
         self._fresh: list[tuple[ParsedNote, Stamp, bytes, bytes | None]] = []  # parses for the cache to keep
-        self._restored: ParseCache | None = None  # the cache holding the saved state restored, if any
+        self._state_from: ParseCache | None = None  # the cache whose saved state this was restored from
         self._unread: set[str] = set()  # notes that could not be read this time
 
     @property
@@ -151,7 +151,7 @@ class NoteSet:
     def _restore(cls, layout: Layout, saved: dict[str, Any], cache: ParseCache) -> NoteSet:
         index = PeopleIndex.restore(saved["index"], cache.known, cache.note, cache.resolved)
         notes = cls(layout, index)
-        notes._restored = cache
+        notes._state_from = cache
         known = set(cache.known)  # a note that could not be read has no row: it is read again
         notes._blocks = saved["blocks"] & known
         notes._troubled = saved["troubled"] & known
@@ -163,7 +163,7 @@ class NoteSet:
         self.index.people()
         changed = self.index.take_resolved_changes()
         resolved = {source: self.index.resolved(source) for source in changed if source in self.notes}
-        if self._restored is None:  # every note was resolved: rows need only the ones that link someone
+        if self._state_from is None:  # every note was resolved: rows need only the ones that link someone
             resolved = {source: value for source, value in resolved.items() if value is not None}
         state = None
         if self.standing.day is not None and not self.standing.pending:
@@ -174,7 +174,7 @@ class NoteSet:
                 "troubled": self._troubled,
             }
         keep = set(self.notes) - self._unread
-        cache.store(self._fresh, self.layout.parse_key, keep, resolved, state, self._restored is None)
+        cache.store(self._fresh, self.layout.parse_key, keep, resolved, state, self._state_from is None)
         self._fresh = []
 
     def put(self, note: ParsedNote) -> None:
@@ -213,11 +213,13 @@ class NoteSet:
         people = self.index.people()
         self.standing.changed(people, self.index.take_changes())
         blocks = tuple(sorted(self._blocks))
-        preload = None
-        if self._restored is not None:
-            cache = self._restored
-            preload = lambda: self.index.preload(cache.parsed, cache.resolved_many)  # noqa: E731
+        preload = self._preload if self._state_from is not None else None
         return Vault(self.layout, self.notes, people, tuple(problems), blocks, self.standing, self.views, preload)
+
+    def _preload(self) -> None:
+        """Everyone is about to be needed: read the restored notes from the cache in bulk."""
+        assert self._state_from is not None
+        self.index.preload(self._state_from.parsed, self._state_from.resolved_many)
 
 
 def load_vault(root: Path) -> Vault:
