@@ -206,7 +206,7 @@ class ParseCache:
     def state(self) -> dict[str, Any] | None:
         """The joined state the last build saved, consistent with the rows `check` saw.
 
-        It is plain values only, kept with marshal: ten times faster to load than pickle.
+        It is plain values only (marshal), never anything that runs code when loaded.
         """
         blob = self._saved("state")
         try:
