@@ -8,6 +8,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from vaultkeeper.builder import run_build
 from vaultkeeper.cache import CACHE_FILE, ParseCache, Stamp
 from vaultkeeper.scan import read_layout_of
@@ -273,6 +275,7 @@ def test_reading_in_two_processes_gives_the_same_notes(tmp_path, monkeypatch):
     alone = NoteSet.read(layout)
     monkeypatch.setattr(reading, "PARALLEL_AFTER", 10)
     monkeypatch.setattr(reading.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(reading.threading, "active_count", lambda: 1)  # pytest may run threads of its own
     together = NoteSet.read(layout)
     assert dict(together.notes) == dict(alone.notes) and len(alone.notes) == 93
 
@@ -281,3 +284,21 @@ def test_reading_in_two_processes_gives_the_same_notes(tmp_path, monkeypatch):
 
     monkeypatch.setattr(reading, "_read_pickled", broken)
     assert dict(NoteSet.read(layout).notes) == dict(alone.notes)
+
+
+def test_no_second_process_while_other_threads_run(tmp_path, monkeypatch):
+    import threading
+
+    import vaultkeeper.reading as reading
+
+    monkeypatch.setattr(reading.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(reading, "PARALLEL_AFTER", 1)
+    monkeypatch.setattr(reading, "_read_pickled", lambda *args: pytest.fail("forked with a thread running"))
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)  # like watch's observer
+    other.start()
+    try:
+        assert len(NoteSet.read(read_layout_of(vault(tmp_path))).notes) == 5
+    finally:
+        stop.set()
+        other.join()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -66,7 +67,7 @@ def read_many(layout: Layout, paths: list[str], already_read: dict[str, bytes]) 
     """Every note at `paths`, in no particular order."""
     theirs: Future[list[tuple[str, bytes, bytes | None]]] | None = None
     mine = paths
-    if len(paths) >= PARALLEL_AFTER and (os.cpu_count() or 1) > 1 and _can_fork():
+    if len(paths) >= PARALLEL_AFTER and (os.cpu_count() or 1) > 1 and _can_fork_safely():
         import multiprocessing  # here: a build after one edit has no use for them
         from concurrent.futures import ProcessPoolExecutor
 
@@ -88,7 +89,9 @@ def read_many(layout: Layout, paths: list[str], already_read: dict[str, bytes]) 
         yield Read(pickle.loads(blob), hashed, blob)  # noqa: S301 - made by this program a moment ago
 
 
-def _read_pickled(layout: Layout, paths: list[str], already_read: dict[str, bytes]) -> list[tuple[str, bytes, bytes | None]]:
+def _read_pickled(
+    layout: Layout, paths: list[str], already_read: dict[str, bytes]
+) -> list[tuple[str, bytes, bytes | None]]:
     """In the other process: parse, and pickle each note for the way back (and the cache)."""
     out = []
     for path in paths:
@@ -97,7 +100,9 @@ def _read_pickled(layout: Layout, paths: list[str], already_read: dict[str, byte
     return out
 
 
-def _can_fork() -> bool:
+def _can_fork_safely() -> bool:
+    """Fork only a single-threaded process: a thread (watch's observer) may hold a lock the
+    forked copy would wait on forever."""
     import multiprocessing
 
-    return "fork" in multiprocessing.get_all_start_methods()
+    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()

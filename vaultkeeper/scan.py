@@ -222,9 +222,10 @@ def scan_notes(layout: Layout) -> dict[str, Stamp]:
                 if entry.is_dir(follow_symlinks=False):
                     if not layout.is_skipped(rel):
                         folders.append((entry.path, rel + "/"))
-                elif name[-3:].lower() == ".md" and entry.is_file() and not (exclude and any(glob_match(rel, p) for p in exclude)):
-                    stat = entry.stat()
-                    found[rel] = Stamp(stat.st_size, stat.st_mtime_ns)
+                elif name[-3:].lower() == ".md" and entry.is_file():
+                    if not exclude or not any(glob_match(rel, pattern) for pattern in exclude):
+                        stat = entry.stat()
+                        found[rel] = Stamp(stat.st_size, stat.st_mtime_ns)
             except OSError:  # vanished or unreadable meanwhile: not a note now
                 continue
     return found
