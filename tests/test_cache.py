@@ -224,6 +224,9 @@ def test_changed_templates_defeat_the_fast_path(tmp_path, monkeypatch):
 def test_saved_state_is_not_reused_on_other_settings_or_another_day(tmp_path):
     root = vault(tmp_path)
     (root / "Daily/2026-11-20.md").write_text("- met [[Ada]]\n")
+    (root / "People/Cy.md").write_text("---\nstage: growing\n---\n## Log\n- 2026-11-28 a planned call\n")  # past by Dec 1
+    for index in range(70):  # enough people that a new day fills the standing anew rather than one by one
+        (root / f"People/Extra{index}.md").write_text("---\nstage: dormant\n---\n")
     run_build(root, TODAY)
     (root / ".vaultkeeper/config.toml").write_text('[stages.growing]\ncadence = "3 days"\n[stages.new]\ncadence = "1 day"\n')
     for day in (TODAY, date(2026, 12, 1)):

@@ -55,6 +55,8 @@ class Standing:
         self.states: LazyMap[str, PersonState] = LazyMap(self._make_state)
         self.orders: dict[str, list[tuple[Any, ...]]] = {name: [] for name in ORDERS}
         self._placed: dict[str, dict[str, tuple[Any, ...]]] | None = {}  # None: look in the orders
+        self._restored = False  # the day's standing as the last build saved it, but for...
+        self._moved: set[str] = set()  # ...the people placed again since
 
     def _make_state(self, path: str) -> PersonState:
         """A person's state on the current day, computed when first read: after a restore
@@ -74,6 +76,7 @@ class Standing:
     def at(self, today: date, config: Config) -> Standing:
         """Bring every state up to `today`: all of them on a new day, else only the changed."""
         if not self.is_current(today, config):
+            self._restored = False
             self.day = (today, config)
             self.states = LazyMap(self._make_state)
             self.orders = {name: [] for name in ORDERS}
@@ -82,6 +85,7 @@ class Standing:
             if len(self.pending) > 64:  # a full fill: sort once instead of inserting one by one
                 self._fill(today, config)
                 return self
+        self._moved |= self.pending
         for path in sorted(self.pending):
             self._unplace(path)
             person = self.people.get(path)
@@ -142,9 +146,17 @@ class Standing:
         self.day = (date.fromordinal(saved["day"]), config)
         self.orders = saved["orders"]
         self._placed = None  # a build after one edit needs the keys of a few people only
+        self._restored, self._moved = True, set()
         self.states = LazyMap(self._make_state, [key[-1] for key in self.orders["by_name"]])
 
     # --- reading ----------------------------------------------------------
+
+    def as_saved(self, path: str) -> bool:
+        """Whether the person's state is the one the restored standing was saved with."""
+        return self._restored and path not in self._moved
+
+    def paths(self, order: str, start: int = 0, stop: int | None = None) -> list[str]:
+        return [key[-1] for key in self.orders[order][start:stop]]
 
     def ordered(self, order: str, start: int = 0, stop: int | None = None) -> list[PersonState]:
         return [self.states[key[-1]] for key in self.orders[order][start:stop]]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import pickle
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -156,6 +158,8 @@ class NoteSet:
         notes._blocks = saved["blocks"] & known
         notes._troubled = saved["troubled"] & known
         notes.standing.restore(saved["standing"], index.people(), layout.config)
+        with contextlib.suppress(Exception):  # a bad blob: people are shown from their notes
+            notes.views = ViewCache(pickle.loads(saved["views"]))  # noqa: S301 - written by vaultkeeper
         return notes
 
     def save(self, cache: ParseCache) -> None:
@@ -170,6 +174,7 @@ class NoteSet:
             state = {
                 "index": self.index.snapshot(),
                 "standing": self.standing.snapshot(),
+                "views": pickle.dumps(self.views.shown, 5),  # not plain values: pickled apart
                 "blocks": self._blocks,
                 "troubled": self._troubled,
             }

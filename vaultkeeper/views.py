@@ -201,16 +201,32 @@ def problem_view(problem: Problem) -> ProblemView:
 
 
 class ViewCache:
-    """PersonViews by person, rebuilt only when the person's state changed."""
+    """PersonViews by person, rebuilt only when the person's state changed.
 
-    def __init__(self) -> None:
+    `saved` holds the views the last build showed, for a standing restored
+    from it: a person whose state did not change since is shown from there,
+    without reading their notes. `shown` is what the last `arrange` showed.
+    """
+
+    def __init__(self, saved: dict[str, PersonView] | None = None) -> None:
         self.views: dict[str, tuple[PersonState, PersonView]] = {}
+        self.saved = saved or {}
+        self.shown: dict[str, PersonView] = {}
 
     def view(self, state: PersonState, graduate_after: int) -> PersonView:
         cached = self.views.get(state.person.path)
         if cached is None or cached[0] is not state:
             cached = self.views[state.person.path] = (state, person_view(state, graduate_after))
         return cached[1]
+
+    def view_of(self, standing: Standing, path: str, graduate_after: int) -> PersonView:
+        saved = self.saved.get(path)
+        if saved is not None and standing.as_saved(path):
+            view = saved
+        else:
+            view = self.view(standing.states[path], graduate_after)
+        self.shown[path] = view
+        return view
 
 
 def arrange(
@@ -222,13 +238,14 @@ def arrange(
 ) -> Pages:
     """The sections the pages show, the first `limit` people of each, from sorted orderings."""
     cache = cache or ViewCache()
+    cache.shown = {}
     assert standing.day is not None, "call Standing.at() first"
     today, config = standing.day
 
     def section(order: str, start: int = 0, stop: int | None = None) -> Section:
         total = len(standing.orders[order][start:stop])
-        shown = standing.ordered(order, start, start + min(limit, total))
-        return Section(tuple(cache.view(s, graduate_after) for s in shown), total)
+        shown = standing.paths(order, start, start + min(limit, total))
+        return Section(tuple(cache.view_of(standing, path, graduate_after) for path in shown), total)
 
     soon, tomorrow, week_end = standing.due_bounds(today)
     slots = standing.open_slots(config.focus_limit)
