@@ -87,6 +87,13 @@ def test_warm_build_takes_the_fast_path_and_notices_any_change(tmp_path):
     changed = run_build(root, TODAY)
     assert not changed.from_cache
     assert [c.path for c in changed.changes]
+    for note in [*root.glob("People/*.md"), root / "Home.md"]:
+        os.utime(note, ns=(1, 1_000_000_000))
+    run_build(root, TODAY)
+    assert run_build(root, TODAY).from_cache
+    (root / "People/Ada.md").write_text("---\nstage: new\n---\n")  # an older version, as git checkout leaves it:
+    os.utime(root / "People/Ada.md", ns=(1, 500_000_000))  # not the newest note, same number of notes
+    assert not run_build(root, TODAY).from_cache
     assert not run_build(root, date(2026, 11, 26)).from_cache  # a new day
     (root / "Relationships/Focus.md").write_text("edited\n")
     assert not run_build(root, date(2026, 11, 26)).from_cache  # a page touched by hand

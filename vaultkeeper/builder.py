@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from vaultkeeper.cache import FORMAT, RACY_NS, ParseCache, StaleState, Stamp
 from vaultkeeper.config import CONFIG_PATH, TEMPLATES_PATH
@@ -95,10 +95,9 @@ def run_build(
     paths = sorted(stamps)
     cache = ParseCache(root) if use_cache else None
     try:
-        key = fingerprint(layout, stamps, today)
         if cache is not None and not force:
-            remembered = cache.output(key)
-            if isinstance(remembered, dict) and _outputs_intact(root, remembered["outputs"]):
+            remembered = _unchanged_since_last(cache, layout, stamps, today)
+            if remembered is not None:
                 unchanged = sorted(remembered["outputs"])
                 return Outcome([], unchanged, remembered["problems"], [], [], remembered["people"], from_cache=True)
         from vaultkeeper.build import apply_plan, plan_build  # the slow path: parse and render
@@ -130,6 +129,29 @@ def run_build(
     finally:
         if cache is not None:
             cache.close()
+
+
+def _unchanged_since_last(
+    cache: ParseCache, layout: Layout, stamps: dict[str, Stamp], today: date
+) -> dict[str, Any] | None:
+    """What the last build recorded, if nothing it depends on changed since and its outputs are intact.
+
+    A note newer than any the last build saw, or another number of notes, settles it
+    without hashing every stamp (an edit makes its note the newest).
+    """
+    last = cache.output()
+    if last is None:
+        return None
+    key, value = last
+    if not isinstance(value, dict) or value.get("notes") != len(stamps) or _newest(stamps) > value.get("newest", -1):
+        return None
+    if key != fingerprint(layout, stamps, today) or not _outputs_intact(layout.root, value["outputs"]):
+        return None
+    return value
+
+
+def _newest(stamps: dict[str, Stamp]) -> int:
+    return max((stamp.mtime_ns for stamp in stamps.values()), default=0)
 
 
 PROGRESS_AFTER = 5000  # notes; below this a cold build takes about a second or less
@@ -170,5 +192,11 @@ def _remember(
     if layout.config.ics:
         pages.append(f"{layout.config.output_dir}/{ICS_FILE}")
     outputs = {rel: (s.size, s.mtime_ns) for rel, s in stamps_of(root, [*pages, *ours]).items()}
-    value = {"outputs": outputs, "problems": plan.problems, "people": people}
+    value = {
+        "outputs": outputs,
+        "problems": plan.problems,
+        "people": people,
+        "notes": len(after),
+        "newest": _newest(after),
+    }
     cache.remember_output(fingerprint(layout, after, today), value)

@@ -267,12 +267,12 @@ class ParseCache:
             with contextlib.suppress(sqlite3.Error):
                 self.db.execute("ROLLBACK")
 
-    def output(self, key: str) -> object | None:
+    def output(self) -> tuple[str, object] | None:
+        """The fingerprint and record the last build remembered."""
         value = _unpickle(self._saved("last"))
         if not isinstance(value, tuple) or len(value) != 2:
             return None
-        stored_key, output = value
-        return output if stored_key == key else None
+        return value
 
     def remember_output(self, key: str, value: object) -> None:
         if self.db is None:

@@ -135,7 +135,7 @@ class NoteSet:
         """Forget notes no longer there; read those new or changed since the cache saw them."""
         for path in set(self.notes) - set(paths):
             self.forget(path)
-        todo = [path for path in paths if path not in valid or path not in self.notes]
+        todo = [path for path in paths if path not in valid]  # a valid path has a row, so a note here
         if progress:
             progress(len(paths) - len(todo))
         for read in read_many(self.layout, todo, already_read):
