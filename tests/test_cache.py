@@ -22,6 +22,7 @@ NAMES = ["Ada", "Bob", "Cy", "Di"]
 def person(rng: random.Random) -> str:
     log = "".join(f"- 2026-11-{rng.randint(1, 28):02d} x{rng.choice(['', ' gave:: a', ' got:: b'])}\n" for _ in range(rng.randint(0, 3)))
     aliases = f"aliases: [{rng.choice(NAMES)}y]\n" if rng.random() < 0.3 else ""  # names that links may come to mean
+    aliases += f"name: {rng.choice(NAMES)}z\n" if rng.random() < 0.2 else ""
     task = f"- [ ] ask [[{rng.choice(NAMES)}y]]\n" if rng.random() < 0.3 else ""
     return f"---\nstage: {rng.choice(['new', 'growing', 'target'])}\n{aliases}---\n{task}## Log\n{log}"
 
@@ -55,7 +56,7 @@ def test_cached_builds_equal_cold_builds_after_random_edits(tmp_path):
         if action < 0.2 and target.exists():
             target.unlink()
         elif target.parent.name == "Daily":
-            target.write_text(f"- met [[{rng.choice(NAMES)}{rng.choice(['', 'y'])}]] gave:: tea\n")
+            target.write_text(f"- met [[{rng.choice(NAMES)}{rng.choice(['', 'y', 'z'])}]] gave:: tea\n")
         else:
             target.write_text(person(rng))
         if rng.random() < 0.3:  # same size, same mtime, different content: only the hash can tell
@@ -312,3 +313,20 @@ def test_no_second_process_while_other_threads_run(tmp_path, monkeypatch):
     finally:
         stop.set()
         other.join()
+
+
+def test_a_saved_state_of_another_shape_is_ignored(tmp_path):
+    import marshal
+
+    root = vault(tmp_path)
+    run_build(root, TODAY)
+    db = sqlite3.connect(root / CACHE_FILE)
+    for state in ({"index": {}, "standing": {}}, {"index": b"\x00"}, {}, {"index": marshal.dumps({"people": 1})}):
+        db.execute("UPDATE saved SET value = ? WHERE key = 'state'", (marshal.dumps(state),))
+        db.commit()
+        (root / "People/Ada.md").write_text(person(random.Random(len(state))))
+        assert not run_build(root, TODAY).errors
+        with_cache = pages(root)
+        assert run_build(root, TODAY, use_cache=False).changes == []
+        assert pages(root) == with_cache
+    db.close()

@@ -100,6 +100,7 @@ class PeopleIndex:
         self._ambiguous: set[str] = set()  # notes with ambiguous links
         self._duplicates: set[str] = set()  # names owned by more than one person
         self._re_resolved: set[str] = set()  # notes resolved since the last take_resolved_changes()
+        self.names_or_links_changed = True  # since restored: whether `snapshot` differs from what was restored
 
     # --- changes ------------------------------------------------------------
 
@@ -128,6 +129,8 @@ class PeopleIndex:
                 self._own(path, note.person, add=True)
                 self._dirty.add(path)
         changed_names = old_keys ^ new_keys if (old and old.person) and (note and note.person) else old_keys | new_keys
+        if changed_names or _owner_keys(path, old) != _owner_keys(path, note):
+            self.names_or_links_changed = True
         again = {path}
         for key in changed_names:
             again |= self._link_users.get(key, set())
@@ -176,6 +179,8 @@ class PeopleIndex:
             self._resolved[source] = resolved
         if resolved.problems:
             self._ambiguous.add(source)
+        if _shape(old) != _shape(resolved):
+            self.names_or_links_changed = True
 
     # --- results ------------------------------------------------------------
 
@@ -254,6 +259,7 @@ class PeopleIndex:
         index._ambiguous = saved["ambiguous"]
         index._duplicates = saved["duplicates"]
         index._people = LazyMap(index._make_person, saved["people"])
+        index.names_or_links_changed = False
         return index
 
     def preload(
@@ -286,6 +292,18 @@ class PeopleIndex:
                     others = ", ".join(sorted(paths - {path}))
                     found.append(Problem(path, fields.name_line, f'"{fields.name}" is also the name of {others}'))
         return found
+
+
+def _owner_keys(path: str, note: ParsedNote | None) -> set[str]:
+    """The keys a person note owns (its name and file name), which duplicates are found by."""
+    return {note.person.name.casefold(), _stem(path).casefold()} if note and note.person else set()
+
+
+def _shape(resolved: _Resolved | None) -> tuple[frozenset[str], frozenset[str], bool]:
+    """What of a note's resolved links the index's saved sets record: whom, by which keys, ambiguity."""
+    if not resolved:
+        return frozenset(), frozenset(), False
+    return frozenset([*resolved.interactions, *resolved.loops]), frozenset(resolved.keys), bool(resolved.problems)
 
 
 class _Resolver:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import marshal
 import pickle
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -81,6 +82,7 @@ class NoteSet:
         self._fresh: list[tuple[ParsedNote, Stamp, bytes, bytes | None]] = []  # parses for the cache to keep
         self._state_from: ParseCache | None = None  # the cache whose saved state this was restored from
         self._unread: set[str] = set()  # notes that could not be read this time
+        self._saved_index: bytes | None = None  # the index's saved state, as restored
 
     @property
     def notes(self) -> Mapping[str, ParsedNote]:
@@ -114,9 +116,10 @@ class NoteSet:
         stamps = stamps_of(layout.root, paths) if stamps is None else stamps
         valid, already_read = cache.check(stamps, layout.parse_key, layout.root)
         saved = cache.state() if use_state else None
-        if saved is not None:
+        restored = cls._restore(layout, saved, cache) if saved is not None else None
+        if restored is not None:
             try:
-                return cls._restore(layout, saved, cache)._update(paths, valid, stamps, already_read, progress)
+                return restored._update(paths, valid, stamps, already_read, progress)
             except StaleState:  # a row the state needs is unreadable: read it all instead
                 pass
         notes = cls(layout)
@@ -150,10 +153,19 @@ class NoteSet:
         return self
 
     @classmethod
-    def _restore(cls, layout: Layout, saved: dict[str, Any], cache: ParseCache) -> NoteSet:
-        index = PeopleIndex.restore(saved["index"], cache.known, cache.note, cache.resolved)
+    def _restore(cls, layout: Layout, saved: dict[str, Any], cache: ParseCache) -> NoteSet | None:
+        """The notes as the saved state left them, or None if it is not a state this version saved."""
+        try:
+            return cls._restored(layout, saved, cache)
+        except (KeyError, TypeError, ValueError, AttributeError, EOFError):
+            return None
+
+    @classmethod
+    def _restored(cls, layout: Layout, saved: dict[str, Any], cache: ParseCache) -> NoteSet:
+        index = PeopleIndex.restore(marshal.loads(saved["index"]), cache.known, cache.note, cache.resolved)
         notes = cls(layout, index)
         notes._state_from = cache
+        notes._saved_index = saved["index"]
         known = set(cache.known)  # a note that could not be read has no row: it is read again
         notes._blocks = saved["blocks"] & known
         notes._troubled = saved["troubled"] & known
@@ -171,8 +183,9 @@ class NoteSet:
             resolved = {source: value for source, value in resolved.items() if value is not None}
         state = None
         if self.standing.day is not None and not self.standing.pending:
-            state = {
-                "index": self.index.snapshot(),
+            unchanged = self._saved_index is not None and not self.index.names_or_links_changed
+            state = {  # the index apart: most edits change no name or link, and it is saved as it was
+                "index": self._saved_index if unchanged else marshal.dumps(self.index.snapshot()),
                 "standing": self.standing.snapshot(),
                 "views": pickle.dumps(self.views.shown, 5),  # not plain values: pickled apart
                 "blocks": self._blocks,
