@@ -330,3 +330,24 @@ def test_a_saved_state_of_another_shape_is_ignored(tmp_path):
         assert run_build(root, TODAY, use_cache=False).changes == []
         assert pages(root) == with_cache
     db.close()
+
+
+def test_pages_as_last_rendered_are_not_rendered_again(tmp_path, monkeypatch):
+    import vaultkeeper.build as build
+
+    root = vault(tmp_path)
+    run_build(root, TODAY)
+    expected = pages(root)
+    (root / "Project.md").write_text("# A note about nobody\n")  # the pages show the same
+
+    def no_jinja(*args):
+        raise AssertionError("rendered again")
+
+    monkeypatch.setattr(build, "Renderer", no_jinja)
+    assert not run_build(root, TODAY).errors
+    assert pages(root) == expected
+    monkeypatch.undo()
+    (root / ".vaultkeeper/templates").mkdir()
+    (root / ".vaultkeeper/templates/Focus.md.j2").write_text("# mine\n")
+    run_build(root, TODAY)
+    assert (root / "Relationships/Focus.md").read_text().startswith("# mine\n")

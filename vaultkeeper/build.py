@@ -20,6 +20,7 @@ from vaultkeeper.pages import (
     BLOCK_NAMES,
     PAGES,
     Renderer,
+    RenderMemo,
     TemplateError,
     block_text,
     has_conflict_markers,
@@ -57,22 +58,34 @@ class Plan:
     notices: list[str] = field(default_factory=list)
 
 
-def plan_build(vault: Vault, today: date, force: bool = False, renderer: Renderer | None = None) -> Plan:
+def plan_build(
+    vault: Vault,
+    today: date,
+    force: bool = False,
+    renderer: Renderer | None = None,
+    memo: RenderMemo | None = None,
+) -> Plan:
     """Everything a build would write, without writing anything.
 
-    A long-lived caller (watch) passes its renderer so templates compile once.
+    A long-lived caller (watch) passes its renderer so templates compile once;
+    a one-shot build passes the memo of the pages the last build rendered.
     """
     root = vault.layout.root
     config = vault.layout.config
     plan = Plan(problems=list(vault.problems))
     arranged = arrange(vault.at(today), vault.problems, config.graduate_after, config.page_limit, vault.views)
-    renderer = renderer or Renderer(root)
-    rendered: dict[str, str] = {}
-    for page in PAGES:
-        try:
-            rendered[page] = renderer.render(page, arranged, config.output_dir)
-        except TemplateError as error:
-            plan.errors.append(error)
+    key = memo.key(arranged, config.output_dir) if memo is not None else ""
+    rendered = memo.get(key) if memo is not None else None
+    if rendered is None:
+        renderer = renderer or Renderer(root)
+        rendered = {}
+        for page in PAGES:
+            try:
+                rendered[page] = renderer.render(page, arranged, config.output_dir)
+            except TemplateError as error:
+                plan.errors.append(error)
+        if memo is not None and not plan.errors:
+            memo.put(key, rendered)
     for page, text in rendered.items():
         _plan_output(plan, root, f"{config.output_dir}/{page}.md", text.encode("utf-8"), force)
     if config.ics:

@@ -101,7 +101,10 @@ def run_build(
                 unchanged = sorted(remembered["outputs"])
                 return Outcome([], unchanged, remembered["problems"], [], [], remembered["people"], from_cache=True)
         from vaultkeeper.build import apply_plan, plan_build  # the slow path: parse and render
+        from vaultkeeper.pages import RenderMemo
         from vaultkeeper.vault import NoteSet, without_cycle_collection
+
+        memo = RenderMemo(root, cache.rendered()) if cache is not None else None
 
         def read_and_plan(use_state: bool) -> tuple[NoteSet, Plan]:
             if progress is not None and len(paths) > PROGRESS_AFTER:
@@ -109,7 +112,7 @@ def run_build(
                     notes = NoteSet.read(layout, cache, paths, stamps, advance, use_state)
             else:
                 notes = NoteSet.read(layout, cache, paths, stamps, use_state=use_state)
-            return notes, plan_build(notes.vault(), today, force=force)
+            return notes, plan_build(notes.vault(), today, force=force, memo=memo)
 
         with without_cycle_collection():
             try:
@@ -124,6 +127,8 @@ def run_build(
         people = len(notes.index.people())
         if cache is not None and write and not errors:
             notes.save(cache)
+            if memo is not None and memo.made is not None:
+                cache.remember_rendered(memo.made)
             _remember(cache, layout, plan, stamps, today, started_ns, people)
         return Outcome(plan.changes, plan.unchanged, plan.problems, plan.notices, errors, people)
     finally:

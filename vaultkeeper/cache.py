@@ -280,6 +280,20 @@ class ParseCache:
         with contextlib.suppress(sqlite3.Error):
             self.db.execute("INSERT OR REPLACE INTO saved VALUES ('last', ?)", (pickle.dumps((key, value), 5),))
 
+    def rendered(self) -> object | None:
+        """The pages the last build rendered, by what they showed (plain values, marshal)."""
+        blob = self._saved("rendered")
+        try:
+            return marshal.loads(blob) if blob is not None else None
+        except Exception:  # noqa: BLE001 - a bad memo is no memo
+            return None
+
+    def remember_rendered(self, value: dict[str, Any]) -> None:
+        if self.db is None:
+            return
+        with contextlib.suppress(sqlite3.Error, ValueError):
+            self.db.execute("INSERT OR REPLACE INTO saved VALUES ('rendered', ?)", (marshal.dumps(value),))
+
     def _saved(self, key: str) -> bytes | None:
         if self.db is None:
             return None

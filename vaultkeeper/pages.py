@@ -12,15 +12,15 @@ import re
 import traceback
 from importlib.resources import files
 from pathlib import Path
-from typing import Any
-
-import jinja2
-from jinja2.sandbox import SandboxedEnvironment
+from typing import TYPE_CHECKING, Any
 
 from vaultkeeper.config import TEMPLATES_PATH
 from vaultkeeper.edit import yaml_list, yaml_scalar
 from vaultkeeper.errors import VaultkeeperError
 from vaultkeeper.views import Pages, cell, escape
+
+if TYPE_CHECKING:
+    import jinja2
 
 PAGES = ("Dashboard", "Follow-ups", "Focus", "Reciprocity")
 BLOCK_NAMES = {name.lower(): name for name in PAGES}
@@ -43,6 +43,8 @@ def _bytecode_cache(vault: Path) -> jinja2.BytecodeCache | None:
 
     Jinja2 keys them by the template's source and writes them atomically.
     """
+    import jinja2
+
     folder = vault / TEMPLATE_CACHE
     if not folder.parent.is_dir():
         return None
@@ -65,6 +67,9 @@ class Renderer:
     """
 
     def __init__(self, vault: Path):
+        import jinja2  # here: a build whose pages are as last rendered never needs it
+        from jinja2.sandbox import SandboxedEnvironment
+
         self.vault = vault
         self.user_dir = vault / USER_TEMPLATES
         defaults = jinja2.FileSystemLoader(str(default_templates()))
@@ -99,6 +104,8 @@ class Renderer:
 
     def render(self, page: str, pages: Pages, output_dir: str) -> str:
         """The page's text, normalized and signed; raises TemplateError with file and line."""
+        import jinja2
+
         name = f"{page}.md.j2"
         try:
             template = self.template(name)
@@ -111,6 +118,39 @@ class Renderer:
             where = self.shown_path(filename, name)
             raise TemplateError(f"template error: {type(error).__name__}: {error}", where, line) from None
         return sign(normalize(text))
+
+
+class RenderMemo:
+    """The pages the last build rendered, by what they showed: a build whose arranged pages
+    are the same (same templates, same output folder) reuses the text and skips Jinja2."""
+
+    def __init__(self, vault: Path, saved: object):
+        self.sources = _templates_digest(vault)
+        self.saved = saved if isinstance(saved, dict) else {}
+        self.made: dict[str, Any] | None = None  # to be saved for the next build
+
+    def key(self, pages: Pages, output_dir: str) -> str:
+        text = f"{self.sources}\0{output_dir}\0{pages!r}"  # dataclass reprs: every field, in order
+        return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
+
+    def get(self, key: str) -> dict[str, str] | None:
+        pages = self.saved.get("pages")
+        return dict(pages) if self.saved.get("key") == key and isinstance(pages, dict) else None
+
+    def put(self, key: str, rendered: dict[str, str]) -> None:
+        self.made = {"key": key, "pages": rendered}
+
+
+def _templates_digest(vault: Path) -> str:
+    """Every template a page could be rendered from, default or the vault's own."""
+    h = hashlib.blake2b(digest_size=20)
+    for folder in (default_templates(), vault / USER_TEMPLATES):
+        if folder.is_dir():
+            for template in sorted(folder.iterdir()):
+                if template.suffix == ".j2":
+                    h.update(template.name.encode() + b"\0" + template.read_bytes() + b"\0")
+        h.update(b"\1")
+    return h.hexdigest()
 
 
 def _template_frame(error: BaseException) -> tuple[str | None, int | None]:
