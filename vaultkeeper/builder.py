@@ -4,8 +4,9 @@ The last successful build is remembered in the cache under a fingerprint of
 everything its output depends on (every note's size and mtime, the settings,
 the vault's templates, the day). When the fingerprint matches and the pages
 are exactly as that build left them, there is nothing to do; otherwise the
-notes are read (through the parse cache) and the pages planned and written.
-Heavy modules are imported only on that slow path.
+notes are read (through the parse cache and the state the last build saved)
+and the pages planned (from the last rendering when they show the same) and
+written. Heavy modules are imported only on that slow path.
 """
 
 from __future__ import annotations

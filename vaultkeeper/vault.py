@@ -116,6 +116,8 @@ class NoteSet:
         stamps = stamps_of(layout.root, paths) if stamps is None else stamps
         valid, already_read = cache.check(stamps, layout.parse_key, layout.root)
         saved = cache.state() if use_state else None
+        if len(valid) * 2 < len(cache.known):  # most notes changed (another layout, a checkout): read afresh
+            saved = None
         restored = cls._restore(layout, saved, cache) if saved is not None else None
         if restored is not None:
             try:
