@@ -239,3 +239,19 @@ def test_colour_only_on_a_terminal_without_no_color():
     )
     assert piped.returncode == 0
     assert "\x1b[" not in piped.stdout
+
+
+def test_the_installed_command_keeps_exit_codes_and_all_output(tmp_path):
+    """`main` leaves without tearing the interpreter down: nothing printed may be lost."""
+    root = tmp_path / "vault"
+    shutil.copytree(SAMPLE, root, ignore=shutil.ignore_patterns(".vaultkeeper"))
+    (root / "People/Ada Lovelace.md").write_text("---\nstage: dormant\n---\n")
+
+    def vaultkeeper(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "vaultkeeper", *args], capture_output=True, text=True, timeout=60)
+
+    check = vaultkeeper("build", str(root), "--today", "2026-11-25", "--check")
+    assert check.returncode == 1 and "out of date" in check.stdout + check.stderr
+    status = vaultkeeper("status", str(root), "--today", "2026-11-25", "--json")
+    assert status.returncode == 0 and json.loads(status.stdout)["today"] == "2026-11-25"  # all of it, parsable
+    assert vaultkeeper("nosuch").returncode == 2
