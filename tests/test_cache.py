@@ -56,7 +56,8 @@ def test_cached_builds_equal_cold_builds_after_random_edits(tmp_path):
         if action < 0.2 and target.exists():
             target.unlink()
         elif target.parent.name == "Daily":
-            target.write_text(f"- met [[{rng.choice(NAMES)}{rng.choice(['', 'y', 'z'])}]] gave:: tea\n")
+            folder = rng.choice(["", "", "People/"])  # a path-form link now and then
+            target.write_text(f"- met [[{folder}{rng.choice(NAMES)}{rng.choice(['', 'y', 'z'])}]] gave:: tea\n")
         else:
             target.write_text(person(rng))
         if rng.random() < 0.3:  # same size, same mtime, different content: only the hash can tell

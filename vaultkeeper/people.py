@@ -33,7 +33,7 @@ class Directory:
     def __init__(self, people: dict[str, PersonFields] | None = None):
         self.people: MutableMapping[str, PersonFields] = {}
         self.by_key: dict[str, set[str]] = defaultdict(set)
-        self.by_path: dict[str, str] = {}
+        self._by_path: dict[str, str] | None = {}  # None: made from `people` when a path-form link needs it
         for path, fields in (people or {}).items():
             self.add(path, fields)
 
@@ -45,7 +45,8 @@ class Directory:
         self.people[path] = fields
         for key in self.keys(path, fields):
             self.by_key[key].add(path)
-        self.by_path[path[:-3].casefold()] = path
+        if self._by_path is not None:
+            self._by_path[path[:-3].casefold()] = path
 
     def remove(self, path: str) -> None:
         fields = self.people.pop(path)
@@ -53,14 +54,17 @@ class Directory:
             self.by_key[key].discard(path)
             if not self.by_key[key]:
                 del self.by_key[key]
-        self.by_path.pop(path[:-3].casefold(), None)
+        if self._by_path is not None:
+            self._by_path.pop(path[:-3].casefold(), None)
 
     def candidates(self, target: str) -> list[str]:
         """Every person the target could mean, sorted by path. A path form that
         matches a note's path (whole or as a suffix) wins over names."""
         key = target.strip().casefold()
         if "/" in key:
-            exact = self.by_path.get(key.lstrip("/"))
+            if self._by_path is None:
+                self._by_path = {path[:-3].casefold(): path for path in self.people}
+            exact = self._by_path.get(key.lstrip("/"))
             if exact:
                 return [exact]
             last = key.rsplit("/", 1)[-1]
@@ -251,7 +255,7 @@ class PeopleIndex:
         index.notes = LazyMap(note_of, paths)
         index.directory.people = LazyMap(lambda path: index.notes[path].person, saved["people"])
         index.directory.by_key = defaultdict(set, saved["by_key"])
-        index.directory.by_path = {path[:-3].casefold(): path for path in saved["people"]}
+        index.directory._by_path = None
         index._resolved = LazyMap(resolved_of, saved["resolved"])
         index._sources = defaultdict(set, saved["sources"])
         index._link_users = defaultdict(set, saved["link_users"])

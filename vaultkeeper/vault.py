@@ -168,9 +168,9 @@ class NoteSet:
         notes = cls(layout, index)
         notes._state_from = cache
         notes._saved_index = saved["index"]
-        known = set(cache.known)  # a note that could not be read has no row: it is read again
-        notes._blocks = saved["blocks"] & known
-        notes._troubled = saved["troubled"] & known
+        rows = index.notes  # a note that could not be read has no row: it is read again
+        notes._blocks = {path for path in saved["blocks"] if path in rows}
+        notes._troubled = {path for path in saved["troubled"] if path in rows}
         notes.standing.restore(saved["standing"], index.people(), layout.config)
         with contextlib.suppress(Exception):  # a bad blob: people are shown from their notes
             notes.views = ViewCache(pickle.loads(saved["views"]))  # noqa: S301 - written by vaultkeeper
