@@ -66,14 +66,14 @@ def test_bad_values(make_vault):
 
 def test_note_that_disappears_between_listing_and_reading(make_vault, monkeypatch):
     root = make_vault({**GOOD, "People/Gone.md": "---\nstage: new\n---\n"})
-    listed = vault_module.list_notes
+    listed = vault_module.scan_notes
 
     def list_then_delete(layout):
         notes = listed(layout)
         (root / "People/Gone.md").unlink()
         return notes
 
-    monkeypatch.setattr(vault_module, "list_notes", list_then_delete)
+    monkeypatch.setattr(vault_module, "scan_notes", list_then_delete)
     report = report_of(root)
     assert [s.name for s in report.people] == ["Good"]
     assert [p.as_text() for p in report.problems] == ["People/Gone.md: file disappeared while it was being read"]

@@ -25,9 +25,7 @@ class LazyMap(MutableMapping[K, V]):
         try:
             return self._values[key]
         except KeyError:
-            if key not in self._unmade or self._make is None:
-                raise
-        value = self._values[key] = self._make(key)
+            value = self._values[key] = self._made(key)
         del self._unmade[key]
         return value
 
@@ -50,11 +48,11 @@ class LazyMap(MutableMapping[K, V]):
 
     def peek(self, key: K) -> V:
         """The value, made if need be but not kept (to read everyone once without holding them all)."""
-        try:
-            return self._values[key]
-        except KeyError:
-            if key not in self._unmade or self._make is None:
-                raise
+        return self._values[key] if key in self._values else self._made(key)
+
+    def _made(self, key: K) -> V:
+        if key not in self._unmade or self._make is None:
+            raise KeyError(key)
         return self._make(key)
 
     def reset(self, key: K) -> None:

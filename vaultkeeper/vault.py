@@ -17,7 +17,7 @@ from vaultkeeper.cache import ParseCache, StaleState, Stamp
 from vaultkeeper.model import ParsedNote, Person, Problem, Report
 from vaultkeeper.people import PeopleIndex
 from vaultkeeper.reading import read_many, read_one
-from vaultkeeper.scan import Layout, list_notes, read_layout_of, stamps_of
+from vaultkeeper.scan import Layout, read_layout_of, scan_notes, stamps_of
 from vaultkeeper.standing import Standing
 from vaultkeeper.views import ViewCache
 
@@ -104,7 +104,9 @@ class NoteSet:
         put; the rest is loaded from the cache when used (`StaleState` if it
         cannot be: read again with `use_state=False`).
         """
-        paths = list_notes(layout) if paths is None else paths
+        if paths is None:
+            stamps = scan_notes(layout)  # one walk lists and stats
+            paths = sorted(stamps)
         cache = cache if cache is not None and cache.usable else None
         if cache is None:
             notes = cls(layout)
