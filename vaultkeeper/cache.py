@@ -110,10 +110,6 @@ class ParseCache:
                 self.db.close()
             self.db = None
 
-    def _fail(self) -> None:
-        """Any database error: go on without the cache."""
-        self.close()
-
     def check(self, stamps: dict[str, Stamp], context: str, root: Path) -> tuple[set[str], dict[str, bytes]]:
         """Paths whose cached parse is still valid, and (for the rest) bytes already read.
 
@@ -132,7 +128,7 @@ class ParseCache:
             self.generation = row[0] if row else 0
             rows = self.db.execute("SELECT path, context, size, mtime_ns, stored_ns FROM notes").fetchall()
         except sqlite3.Error:
-            self._fail()
+            self.close()  # any database error: go on without the cache
             return valid, read
         self.known = [row[0] for row in rows]
         unsure: list[str] = []  # the stamp matches but is not to be trusted: the hash decides
