@@ -261,6 +261,54 @@ def test_a_build_after_one_edit_reads_only_what_it_touches(tmp_path):
     cache.close()
 
 
+def test_the_saved_index_is_written_and_loaded_only_as_needed(tmp_path):
+    root = vault(tmp_path)
+    (root / "People/Ada.md").write_text("---\nstage: new\n---\n## Log\n- 2026-11-20 tea\n")
+    run_build(root, TODAY)
+    db = sqlite3.connect(root / CACHE_FILE)
+
+    def index_row():  # INSERT OR REPLACE gives a replaced row a new rowid
+        return db.execute("SELECT rowid, value FROM saved WHERE key = 'index'").fetchone()
+
+    before = index_row()
+    with (root / "People/Ada.md").open("a") as note:
+        note.write("- 2026-11-24 a call\n")  # no name or link changed
+    cache = ParseCache(root)
+    notes = NoteSet.read(read_layout_of(root), cache)
+    assert notes.vault().at(TODAY).states["People/Ada.md"].last_contact == date(2026, 11, 24)
+    for loaded in (notes.index.directory.__dict__["by_key"], notes.index.__dict__["_owners"]):
+        assert type(loaded) is bytes  # nobody was looked up by name
+    cache.close()
+    run_build(root, TODAY)
+    assert index_row() == before
+    (root / "People/Ada.md").write_text("---\nstage: new\naliases: [Addy]\n---\n")
+    run_build(root, TODAY)
+    assert index_row()[0] != before[0]
+    with_cache = pages(root)
+    assert run_build(root, TODAY, use_cache=False).changes == []
+    assert pages(root) == with_cache
+    db.close()
+
+
+def test_an_unreadable_part_of_the_saved_index_found_when_saving_saves_no_state(tmp_path):
+    import marshal
+
+    root = vault(tmp_path)
+    (root / "People/Ada.md").write_text("---\nstage: new\n---\n- [ ] ask [[Bob]]\n")
+    run_build(root, TODAY)
+    db = sqlite3.connect(root / CACHE_FILE)
+    index = marshal.loads(db.execute("SELECT value FROM saved WHERE key = 'index'").fetchone()[0])
+    db.execute("UPDATE saved SET value = ? WHERE key = 'index'", (marshal.dumps(index | {"by_key": b"\x00"}),))
+    db.commit()
+    (root / "People/Ada.md").write_text("---\nstage: new\n---\n")  # a link gone: no name looked up to read
+    assert not run_build(root, TODAY).errors
+    assert db.execute("SELECT count(*) FROM saved WHERE key = 'state'").fetchone() == (0,)
+    with_cache = pages(root)
+    assert run_build(root, TODAY, use_cache=False).changes == []
+    assert pages(root) == with_cache
+    db.close()
+
+
 def test_a_build_after_many_edits_matches_a_cold_build(tmp_path):
     root = vault(tmp_path)
     for index in range(120):
@@ -329,10 +377,24 @@ def test_a_saved_state_of_another_shape_is_ignored(tmp_path):
     root = vault(tmp_path)
     run_build(root, TODAY)
     db = sqlite3.connect(root / CACHE_FILE)
-    for state in ({"index": {}, "standing": {}}, {"index": b"\x00"}, {}, {"index": marshal.dumps({"people": 1})}):
-        db.execute("UPDATE saved SET value = ? WHERE key = 'state'", (marshal.dumps(state),))
+
+    def bad_names():  # the saved index but its name lookups, found bad only when used
+        index = marshal.loads(db.execute("SELECT value FROM saved WHERE key = 'index'").fetchone()[0])
+        return marshal.dumps(index | {"by_key": b"\x00", "owners": marshal.dumps([1])})
+
+    states = [
+        ("state", lambda: marshal.dumps({"standing": {}})),
+        ("state", lambda: marshal.dumps({})),
+        ("index", lambda: marshal.dumps({})),
+        ("index", lambda: b"\x00"),
+        ("index", lambda: marshal.dumps({"people": 1})),
+        ("index", bad_names),
+    ]
+    for step, (key, value) in enumerate(states):
+        db.execute("UPDATE saved SET value = ? WHERE key = ?", (value(), key))
         db.commit()
-        (root / "People/Ada.md").write_text(person(random.Random(len(state))))
+        text = person(random.Random(step)).replace("---\n", f"---\nname: Ada{step + 2}\n", 1)  # a rename looks names up
+        (root / "People/Ada.md").write_text(text + f"- 2026-11-0{step + 1} step {step}\n")
         assert not run_build(root, TODAY).errors
         with_cache = pages(root)
         assert run_build(root, TODAY, use_cache=False).changes == []

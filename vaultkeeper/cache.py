@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from vaultkeeper.model import ParsedNote
 
 CACHE_FILE = ".vaultkeeper/cache.sqlite"
-FORMAT = f"vaultkeeper {__version__} cache 5 python {sys.version_info[0]}.{sys.version_info[1]}"
+FORMAT = f"vaultkeeper {__version__} cache 6 python {sys.version_info[0]}.{sys.version_info[1]}"
 GITIGNORE = ".vaultkeeper/.gitignore"
 GITIGNORE_TEXT = "# vaultkeeper's cache: speed only, never needed\ncache*\n"
 RACY_NS = 2_000_000_000  # an mtime this close to the cache entry's time may hide a later change
@@ -209,7 +209,10 @@ class ParseCache:
             value = marshal.loads(blob) if isinstance(blob, bytes) else None
         except Exception:  # noqa: BLE001 - a bad state is no state
             return None
-        return value if isinstance(value, dict) else None
+        if not isinstance(value, dict):
+            return None
+        value["index"] = self._saved("index")  # kept apart, loaded by whoever restores it
+        return value
 
     def store(
         self,
@@ -222,7 +225,8 @@ class ParseCache:
     ) -> None:
         """Remember parses (note, stamp, content digest, the note pickled if it already is)
         made under `context`, what notes' links resolved to, and the joined state; forget
-        files no longer in the vault.
+        files no longer in the vault. The state's "index" (bytes, the largest part) is
+        kept in a row of its own and, when None, left as it was saved before.
 
         `reset_resolved` forgets every row's resolved links first (when all were
         resolved again). Nothing is saved when another process saved since this
@@ -253,9 +257,12 @@ class ParseCache:
                 ((None if value is None else pickle.dumps(value, 5), path) for path, value in resolved.items()),
             )
             if state is None:
-                self.db.execute("DELETE FROM saved WHERE key = 'state'")
+                self.db.execute("DELETE FROM saved WHERE key IN ('state', 'index')")
             else:
-                self.db.execute("INSERT OR REPLACE INTO saved VALUES ('state', ?)", (marshal.dumps(state),))
+                rest = {key: value for key, value in state.items() if key != "index"}
+                if state.get("index") is not None:  # None: as saved before, not written again
+                    self.db.execute("INSERT OR REPLACE INTO saved VALUES ('index', ?)", (state["index"],))
+                self.db.execute("INSERT OR REPLACE INTO saved VALUES ('state', ?)", (marshal.dumps(rest),))
             self.generation = (row[0] if row else 0) + 1
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (self.generation,))
             self.db.execute("COMMIT")

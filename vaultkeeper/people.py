@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from vaultkeeper.lazy import LazyMap
+from vaultkeeper.lazy import LazyMap, SetsFromBytes
 from vaultkeeper.model import Interaction, Link, OpenLoop, ParsedNote, Person, PersonFields, Problem
 
 
@@ -30,9 +30,11 @@ def link_key(target: str) -> str:
 class Directory:
     """Finds the person a link or a name means (SPEC 5); people can come and go."""
 
+    by_key = SetsFromBytes()  # name, file name or alias (folded) -> people
+
     def __init__(self, people: dict[str, PersonFields] | None = None):
         self.people: MutableMapping[str, PersonFields] = {}
-        self.by_key: dict[str, set[str]] = defaultdict(set)
+        self.by_key = defaultdict(set)
         self._by_path: dict[str, str] | None = {}  # None: made from `people` when a path-form link needs it
         for path, fields in (people or {}).items():
             self.add(path, fields)
@@ -91,13 +93,16 @@ class _Resolved:
 class PeopleIndex:
     """All people of a vault, kept current one note at a time."""
 
+    _link_users = SetsFromBytes()  # link key -> notes using it
+    _owners = SetsFromBytes()  # name or file name -> people
+
     def __init__(self) -> None:
         self.notes: MutableMapping[str, ParsedNote] = {}
         self.directory = Directory()
         self._resolved: MutableMapping[str, _Resolved] = {}  # only notes that link someone
         self._sources: dict[str, set[str]] = defaultdict(set)  # person -> notes contributing
-        self._link_users: dict[str, set[str]] = defaultdict(set)  # link key -> notes using it
-        self._owners: dict[str, set[str]] = defaultdict(set)  # name or file name -> people
+        self._link_users = defaultdict(set)
+        self._owners = defaultdict(set)
         self._people: LazyMap[str, Person] = LazyMap(self._make_person)
         self._dirty: set[str] = set()
         self._changes: set[str] = set()
@@ -118,22 +123,27 @@ class PeopleIndex:
 
     def _replace(self, path: str, note: ParsedNote | None) -> None:
         old = self.notes.get(path)
-        old_keys = self.directory.keys(path, old.person) if old and old.person else set()
-        new_keys = self.directory.keys(path, note.person) if note and note.person else set()
-        if old and old.person:
-            self.directory.remove(path)
-            self._own(path, old.person, add=False)
+        was, now = (old.person if old else None), (note.person if note else None)
+        old_keys = self.directory.keys(path, was) if was else set()
+        new_keys = self.directory.keys(path, now) if now else set()
+        owners_changed = _owner_keys(path, was) != _owner_keys(path, now)
+        if was or now:
             self._dirty.add(path)
+        if was and now and old_keys == new_keys and not owners_changed:
+            self.directory.people[path] = now  # known by the same names: the lookups stay as they are
+        else:
+            if was:
+                self.directory.remove(path)
+                self._own(path, was, add=False)
+            if now:
+                self.directory.add(path, now)
+                self._own(path, now, add=True)
         if note is None:
             del self.notes[path]
         else:
             self.notes[path] = note
-            if note.person:
-                self.directory.add(path, note.person)
-                self._own(path, note.person, add=True)
-                self._dirty.add(path)
-        changed_names = old_keys ^ new_keys if (old and old.person) and (note and note.person) else old_keys | new_keys
-        if changed_names or _owner_keys(path, old) != _owner_keys(path, note):
+        changed_names = old_keys ^ new_keys if was and now else old_keys | new_keys
+        if changed_names or owners_changed:
             self.names_or_links_changed = True
         again = {path}
         for key in changed_names:
@@ -233,10 +243,10 @@ class PeopleIndex:
         return {
             "people": list(self.directory.people),
             "resolved": list(self._resolved),
-            "by_key": dict(self.directory.by_key),
+            "by_key": SetsFromBytes.saved(self.directory.by_key),  # loaded when a name is looked up
             "sources": dict(self._sources),
-            "link_users": dict(self._link_users),
-            "owners": dict(self._owners),
+            "link_users": SetsFromBytes.saved(self._link_users),
+            "owners": SetsFromBytes.saved(self._owners),
             "ambiguous": self._ambiguous,
             "duplicates": self._duplicates,
         }
@@ -254,12 +264,12 @@ class PeopleIndex:
         index = cls()
         index.notes = LazyMap(note_of, paths)
         index.directory.people = LazyMap(lambda path: index.notes[path].person, saved["people"])
-        index.directory.by_key = defaultdict(set, saved["by_key"])
+        index.directory.by_key = _bytes(saved["by_key"])
         index.directory._by_path = None
         index._resolved = LazyMap(resolved_of, saved["resolved"])
         index._sources = defaultdict(set, saved["sources"])
-        index._link_users = defaultdict(set, saved["link_users"])
-        index._owners = defaultdict(set, saved["owners"])
+        index._link_users = _bytes(saved["link_users"])
+        index._owners = _bytes(saved["owners"])
         index._ambiguous = saved["ambiguous"]
         index._duplicates = saved["duplicates"]
         index._people = LazyMap(index._make_person, saved["people"])
@@ -298,9 +308,15 @@ class PeopleIndex:
         return found
 
 
-def _owner_keys(path: str, note: ParsedNote | None) -> set[str]:
+def _bytes(value: object) -> bytes:
+    if not isinstance(value, bytes):
+        raise TypeError("not a state this version saved")
+    return value
+
+
+def _owner_keys(path: str, person: PersonFields | None) -> set[str]:
     """The keys a person note owns (its name and file name), which duplicates are found by."""
-    return {note.person.name.casefold(), _stem(path).casefold()} if note and note.person else set()
+    return {person.name.casefold(), _stem(path).casefold()} if person else set()
 
 
 def _shape(resolved: _Resolved | None) -> tuple[frozenset[str], frozenset[str], bool]:

@@ -82,7 +82,6 @@ class NoteSet:
         self._fresh: list[tuple[ParsedNote, Stamp, bytes, bytes | None]] = []  # parses for the cache to keep
         self._state_from: ParseCache | None = None  # the cache whose saved state this was restored from
         self._unread: set[str] = set()  # notes that could not be read this time
-        self._saved_index: bytes | None = None  # the index's saved state, as restored
 
     @property
     def notes(self) -> Mapping[str, ParsedNote]:
@@ -169,7 +168,6 @@ class NoteSet:
         index = PeopleIndex.restore(marshal.loads(saved["index"]), cache.known, cache.note, cache.resolved)
         notes = cls(layout, index)
         notes._state_from = cache
-        notes._saved_index = saved["index"]
         rows = index.notes  # a note that could not be read has no row: it is read again
         notes._blocks = {path for path in saved["blocks"] if path in rows}
         notes._troubled = {path for path in saved["troubled"] if path in rows}
@@ -185,19 +183,27 @@ class NoteSet:
         resolved = {source: self.index.resolved(source) for source in changed if source in self.notes}
         if self._state_from is None:  # every note was resolved: rows need only the ones that link someone
             resolved = {source: value for source, value in resolved.items() if value is not None}
-        state = None
-        if self.standing.day is not None and not self.standing.pending:
-            unchanged = self._saved_index is not None and not self.index.names_or_links_changed
-            state = {  # the index apart: most edits change no name or link, and it is saved as it was
-                "index": self._saved_index if unchanged else marshal.dumps(self.index.snapshot()),
-                "standing": self.standing.snapshot(),
-                "views": pickle.dumps(self.views.shown, 5),  # not plain values: pickled apart
-                "blocks": self._blocks,
-                "troubled": self._troubled,
-            }
         keep = set(self.notes) - self._unread
-        cache.store(self._fresh, self.layout.parse_key, keep, resolved, state, self._state_from is None)
+        cache.store(self._fresh, self.layout.parse_key, keep, resolved, self._state(cache), self._state_from is None)
         self._fresh = []
+
+    def _state(self, cache: ParseCache) -> dict[str, Any] | None:
+        """The joined state to save, if there is a whole one (after a build)."""
+        if self.standing.day is None or self.standing.pending:
+            return None
+        index = None  # most edits change no name or link: the index is then left as saved
+        if self._state_from is not cache or self.index.names_or_links_changed:
+            try:
+                index = marshal.dumps(self.index.snapshot())
+            except StaleState:  # a part of the saved index never needed until now is unreadable
+                return None  # no state: the next build reads afresh
+        return {
+            "index": index,
+            "standing": self.standing.snapshot(),
+            "views": pickle.dumps(self.views.shown, 5),  # not plain values: pickled apart
+            "blocks": self._blocks,
+            "troubled": self._troubled,
+        }
 
     def put(self, note: ParsedNote) -> None:
         self.index.put(note)
