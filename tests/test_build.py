@@ -253,7 +253,9 @@ def test_read_only_output_folder_is_a_clear_error(make_vault, monkeypatch):
         def refuse(*_args, **_kwargs):
             raise PermissionError(13, "Permission denied")
 
-        monkeypatch.setattr(write_module.tempfile, "mkstemp", refuse)
+        import tempfile
+
+        monkeypatch.setattr(tempfile, "mkstemp", refuse)
     else:
         (root / "Relationships").chmod(0o555)
     try:

@@ -209,11 +209,11 @@ def test_stamp_and_hash_rules(tmp_path):
 def test_changed_templates_defeat_the_fast_path(tmp_path, monkeypatch):
     import shutil
 
-    import vaultkeeper.builder as builder
+    import vaultkeeper.config as config
 
     defaults = tmp_path / "defaults"
-    shutil.copytree(builder._default_templates(), defaults)
-    monkeypatch.setattr(builder, "_default_templates", lambda: defaults)
+    shutil.copytree(config.default_templates(), defaults)
+    monkeypatch.setattr(config, "default_templates", lambda: defaults)
     root = vault(tmp_path)
     run_build(root, TODAY)
     for note in [*root.glob("People/*.md"), root / "Home.md"]:

@@ -19,12 +19,11 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager as ContextManager
 from dataclasses import dataclass
 from datetime import date
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vaultkeeper.cache import FORMAT, RACY_NS, ParseCache, StaleState, Stamp
-from vaultkeeper.config import CONFIG_PATH, TEMPLATES_PATH
+from vaultkeeper.config import CONFIG_PATH, templates_digest
 from vaultkeeper.errors import VaultkeeperError
 from vaultkeeper.scan import (
     DAILY_SETTINGS,
@@ -64,20 +63,11 @@ def fingerprint(layout: Layout, stamps: dict[str, Stamp], today: date) -> str:
     for rel in SETTINGS_FILES:
         with contextlib.suppress(OSError):
             h.update(rel.encode() + b"\0" + (root / rel).read_bytes() + b"\0")
-    for folder in (_default_templates(), root / TEMPLATES_PATH):  # defaults change with an upgrade too
-        if folder.is_dir():
-            for template in sorted(folder.iterdir()):
-                if template.suffix == ".j2":
-                    with contextlib.suppress(OSError):
-                        h.update(template.name.encode() + b"\0" + template.read_bytes() + b"\0")
+    h.update(templates_digest(root).encode())  # the defaults change with an upgrade too
     for path in sorted(stamps):
         stamp = stamps[path]
         h.update(f"{path}\0{stamp.size}\0{stamp.mtime_ns}\0".encode())
     return h.hexdigest()
-
-
-def _default_templates() -> Path:
-    return Path(str(files("vaultkeeper.templates")))
 
 
 def run_build(

@@ -10,11 +10,10 @@ from __future__ import annotations
 import hashlib
 import re
 import traceback
-from importlib.resources import files
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from vaultkeeper.config import TEMPLATES_PATH
+from vaultkeeper.config import TEMPLATES_PATH, default_templates, templates_digest
 from vaultkeeper.edit import yaml_list, yaml_scalar
 from vaultkeeper.errors import VaultkeeperError
 from vaultkeeper.views import Pages, cell, escape
@@ -32,10 +31,6 @@ CONFLICT = re.compile(r"^(<{7}|={7}|>{7})(?: |$)", re.MULTILINE)
 
 class TemplateError(VaultkeeperError):
     """A page template that does not parse or fails while rendering."""
-
-
-def default_templates() -> Path:
-    return Path(str(files("vaultkeeper.templates")))
 
 
 def _bytecode_cache(vault: Path) -> jinja2.BytecodeCache | None:
@@ -125,7 +120,7 @@ class RenderMemo:
     are the same (same templates, same output folder) reuses the text and skips Jinja2."""
 
     def __init__(self, vault: Path, saved: object):
-        self.sources = _templates_digest(vault)
+        self.sources = templates_digest(vault)
         self.saved = saved if isinstance(saved, dict) else {}
         self.made: dict[str, Any] | None = None  # to be saved for the next build
 
@@ -139,18 +134,6 @@ class RenderMemo:
 
     def put(self, key: str, rendered: dict[str, str]) -> None:
         self.made = {"key": key, "pages": rendered}
-
-
-def _templates_digest(vault: Path) -> str:
-    """Every template a page could be rendered from, default or the vault's own."""
-    h = hashlib.blake2b(digest_size=20)
-    for folder in (default_templates(), vault / USER_TEMPLATES):
-        if folder.is_dir():
-            for template in sorted(folder.iterdir()):
-                if template.suffix == ".j2":
-                    h.update(template.name.encode() + b"\0" + template.read_bytes() + b"\0")
-        h.update(b"\1")
-    return h.hexdigest()
 
 
 def _template_frame(error: BaseException) -> tuple[str | None, int | None]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -165,10 +164,17 @@ def read_layout(root: Path, config: Config) -> Layout:
 
 def _json_setting(root: Path, rel: str, key: str, problems: list[Problem]) -> object:
     try:
-        data = json.loads((root / rel).read_text(encoding="utf-8-sig"))
+        text = (root / rel).read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+    except (OSError, UnicodeDecodeError) as error:
+        problems.append(Problem(rel, None, f"cannot read Obsidian settings: {error}"))
+        return None
+    import json  # here: a vault without Obsidian's settings has no use for it
+
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
         line = getattr(error, "lineno", None)
         problems.append(Problem(rel, line, f"cannot read Obsidian settings: {error}"))
         return None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 from vaultkeeper.errors import VaultkeeperError
@@ -32,6 +31,8 @@ def write_atomic(path: Path, data: bytes, shown: str) -> None:
         mode = _default_mode()
     except OSError as error:
         raise WriteError(f"cannot write: {error.strerror}", shown) from None
+    import tempfile  # here: most builds write nothing, and it costs 4 ms to import
+
     try:
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as error:
