@@ -261,6 +261,22 @@ def test_a_build_after_one_edit_reads_only_what_it_touches(tmp_path):
     cache.close()
 
 
+def test_a_whole_vault_is_joined_from_pickles_without_keeping_the_parses(tmp_path):
+    root = vault(tmp_path)
+    (root / "Daily/2026-11-20.md").write_text("- met [[Extra7]] gave:: tea\n")  # before its person, in path order
+    for index in range(100):
+        (root / f"People/Extra{index}.md").write_text(f"---\nstage: growing\n---\n## Log\n- 2026-0{index % 9 + 1}-01 x\n")
+    for cache in (None, ParseCache(root)):
+        notes = NoteSet.read(read_layout_of(root), cache)
+        standing = notes.vault().at(TODAY)
+        extra = standing.states["People/Extra7.md"]
+        assert (extra.last_contact, extra.gave) == (date(2026, 11, 20), 1)
+        assert len(notes.index.notes) == 106 and notes.index.notes.made == {}  # each unpickled when used, not kept
+        if cache is not None:
+            notes.save(cache)
+            cache.close()
+
+
 def test_the_saved_index_is_written_and_loaded_only_as_needed(tmp_path):
     root = vault(tmp_path)
     (root / "People/Ada.md").write_text("---\nstage: new\n---\n## Log\n- 2026-11-20 tea\n")

@@ -7,7 +7,7 @@ from conftest import TODAY
 
 from vaultkeeper.config import Config
 from vaultkeeper.parse import Context, parse_note
-from vaultkeeper.people import PeopleIndex
+from vaultkeeper.people import PeopleIndex, may_link
 from vaultkeeper.scan import read_layout
 from vaultkeeper.standing import ORDERS, Standing, _keys
 from vaultkeeper.vault import NoteSet
@@ -36,6 +36,14 @@ def fresh(notes: dict) -> tuple[dict, list]:
     return index.people(), sorted(index.problems(), key=lambda p: p.sort_key())
 
 
+def filled(notes: dict) -> tuple[dict, list]:
+    """The same joined at once, as a whole vault is read."""
+    index = PeopleIndex()
+    people = {path: note.person for path, note in notes.items() if note.person}
+    index.fill(dict(notes), people, sorted(path for path, note in notes.items() if may_link(note)))
+    return dict(index.people()), sorted(index.problems(), key=lambda p: p.sort_key())
+
+
 def test_incremental_index_and_orderings_match_a_fresh_computation(tmp_path):
     rng = random.Random(7)
     layout = read_layout(tmp_path, Config())
@@ -52,6 +60,7 @@ def test_incremental_index_and_orderings_match_a_fresh_computation(tmp_path):
         people, problems = fresh(live.notes)
         assert dict(vault.people) == people, step
         assert sorted(live.index.problems(), key=lambda p: p.sort_key()) == problems, step
+        assert filled(live.notes) == (people, problems), step
         expected = {order: [] for order in ORDERS}
         for state in standing.states.values():
             for order, key in _keys(state).items():

@@ -153,13 +153,17 @@ class ParseCache:
 
     def parsed(self, paths: list[str]) -> dict[str, ParsedNote]:
         """The cached parses of these (valid) paths; a row that cannot be read is left out."""
+        return {path: note for path, (note, _) in self.rows(paths).items()}
+
+    def rows(self, paths: list[str]) -> dict[str, tuple[ParsedNote, bytes]]:
+        """The cached parses of these (valid) paths with their pickles; unreadable rows left out."""
         from vaultkeeper.model import ParsedNote  # not needed on the no-op fast path
 
-        found: dict[str, ParsedNote] = {}
+        found: dict[str, tuple[ParsedNote, bytes]] = {}
         for path, blob in self._blobs("parsed", paths):
             note = _unpickle(blob)
             if isinstance(note, ParsedNote) and note.path == path:
-                found[path] = note
+                found[path] = (note, blob)
         return found
 
     def note(self, path: str) -> ParsedNote:
@@ -216,17 +220,17 @@ class ParseCache:
 
     def store(
         self,
-        entries: list[tuple[ParsedNote, Stamp, bytes, bytes | None]],
+        entries: list[tuple[str, Stamp, bytes, bytes]],
         context: str,
         keep: set[str],
         resolved: dict[str, object],
         state: dict[str, Any] | None,
         reset_resolved: bool = False,
     ) -> None:
-        """Remember parses (note, stamp, content digest, the note pickled if it already is)
-        made under `context`, what notes' links resolved to, and the joined state; forget
-        files no longer in the vault. The state's "index" (bytes, the largest part) is
-        kept in a row of its own and, when None, left as it was saved before.
+        """Remember parses (path, stamp, content digest, the note pickled) made under
+        `context`, what notes' links resolved to, and the joined state; forget files no
+        longer in the vault. The state's "index" (bytes, the largest part) is kept in a
+        row of its own and, when None, left as it was saved before.
 
         `reset_resolved` forgets every row's resolved links first (when all were
         resolved again). Nothing is saved when another process saved since this
@@ -235,10 +239,7 @@ class ParseCache:
         if self.db is None:
             return
         now = time.time_ns()
-        rows = (
-            (note.path, context, stamp.size, stamp.mtime_ns, now, hashed, blob or pickle.dumps(note, 5))
-            for note, stamp, hashed, blob in entries
-        )
+        rows = ((path, context, stamp.size, stamp.mtime_ns, now, hashed, blob) for path, stamp, hashed, blob in entries)
         try:
             if self.db.in_transaction:
                 self.db.execute("COMMIT")

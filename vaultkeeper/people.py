@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from vaultkeeper.lazy import LazyMap, SetsFromBytes
+from vaultkeeper.lazy import LazyMap, SetsFromBytes, peek
 from vaultkeeper.model import Interaction, Link, OpenLoop, ParsedNote, Person, PersonFields, Problem
 
 
@@ -113,6 +113,20 @@ class PeopleIndex:
 
     # --- changes ------------------------------------------------------------
 
+    def fill(self, notes: MutableMapping[str, ParsedNote], people: dict[str, PersonFields], linking: list[str]) -> None:
+        """Join a whole vault at once: everyone's names first, then each note in `linking`
+        (see `may_link`) resolved once; putting notes one by one resolves a note again
+        whenever a person it links comes later. Values made from a lazy `notes` (which
+        may hold the notes pickled) are not kept."""
+        assert not self.notes, "fill an empty index"
+        self.notes = notes
+        for path, fields in people.items():
+            self.directory.add(path, fields)
+            self._own(path, fields, add=True)
+            self._dirty.add(path)
+        for source in linking:
+            self._resolve(source)
+
     def put(self, note: ParsedNote) -> None:
         """Add a note, or replace the one at its path."""
         self._replace(note.path, note)
@@ -121,8 +135,11 @@ class PeopleIndex:
         if path in self.notes:
             self._replace(path, None)
 
+    def _note(self, path: str) -> ParsedNote | None:
+        return peek(self.notes, path) if path in self.notes else None
+
     def _replace(self, path: str, note: ParsedNote | None) -> None:
-        old = self.notes.get(path)
+        old = self._note(path)
         was, now = (old.person if old else None), (note.person if note else None)
         old_keys = self.directory.keys(path, was) if was else set()
         new_keys = self.directory.keys(path, now) if now else set()
@@ -173,7 +190,7 @@ class PeopleIndex:
                 self._dirty.add(person)
             for key in old.keys:
                 self._link_users[key].discard(source)
-        note = self.notes.get(source)
+        note = self._note(source)
         if note is None:
             return
         resolved = _Resolved()
@@ -201,11 +218,10 @@ class PeopleIndex:
     def people(self) -> LazyMap[str, Person]:
         """Every person by path; people touched since the last call are made again when read."""
         for path in self._dirty:
-            note = self.notes.get(path)
-            if note is None or note.person is None:
-                self._people.discard(path)
-            else:
+            if path in self.directory.people:
                 self._people.reset(path)
+            else:
+                self._people.discard(path)
         self._changes |= self._dirty
         self._dirty.clear()
         return self._people
@@ -216,7 +232,7 @@ class PeopleIndex:
         return changes
 
     def _make_person(self, path: str) -> Person:
-        return self._person(self.notes[path])
+        return self._person(peek(self.notes, path))
 
     def _person(self, note: ParsedNote) -> Person:
         path = note.path
@@ -263,7 +279,7 @@ class PeopleIndex:
         resolved links only when used."""
         index = cls()
         index.notes = LazyMap(note_of, paths)
-        index.directory.people = LazyMap(lambda path: index.notes[path].person, saved["people"])
+        index.directory.people = LazyMap(lambda path: peek(index.notes, path).person, saved["people"])
         index.directory.by_key = _bytes(saved["by_key"])
         index.directory._by_path = None
         index._resolved = LazyMap(resolved_of, saved["resolved"])
@@ -306,6 +322,11 @@ class PeopleIndex:
                     others = ", ".join(sorted(paths - {path}))
                     found.append(Problem(path, fields.name_line, f'"{fields.name}" is also the name of {others}'))
         return found
+
+
+def may_link(note: ParsedNote) -> bool:
+    """Whether a note has anything that links people (what `fill` must resolve)."""
+    return bool(note.mentions or note.meeting or note.tasks)
 
 
 def _bytes(value: object) -> bytes:

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from vaultkeeper.cache import ParseCache, StaleState, Stamp
-from vaultkeeper.model import ParsedNote, Person, Problem, Report
-from vaultkeeper.people import PeopleIndex
-from vaultkeeper.reading import read_many, read_one
+from vaultkeeper.lazy import LazyMap
+from vaultkeeper.model import ParsedNote, Person, PersonFields, Problem, Report
+from vaultkeeper.people import PeopleIndex, may_link
+from vaultkeeper.reading import Read, read_many, read_one
 from vaultkeeper.scan import Layout, read_layout_of, scan_notes, stamps_of
 from vaultkeeper.standing import Standing
 from vaultkeeper.views import ViewCache
@@ -79,7 +80,7 @@ class NoteSet:
         self.views = ViewCache()
         self._blocks: set[str] = set()
         self._troubled: set[str] = set()  # notes with problems
-        self._fresh: list[tuple[ParsedNote, Stamp, bytes, bytes | None]] = []  # parses for the cache to keep
+        self._fresh: list[tuple[str, Stamp, bytes, bytes]] = []  # parses (pickled) for the cache to keep
         self._state_from: ParseCache | None = None  # the cache whose saved state this was restored from
         self._unread: set[str] = set()  # notes that could not be read this time
 
@@ -108,12 +109,7 @@ class NoteSet:
             paths = sorted(stamps)
         cache = cache if cache is not None and cache.usable else None
         if cache is None:
-            notes = cls(layout)
-            for read in read_many(layout, paths, {}):
-                notes.put(read.note)
-                if progress:
-                    progress(1)
-            return notes
+            return cls(layout)._read_all(paths, {}, {}, {}, progress)
         stamps = stamps_of(layout.root, paths) if stamps is None else stamps
         valid, already_read = cache.check(stamps, layout.parse_key, layout.root)
         saved = cache.state() if use_state else None
@@ -125,10 +121,47 @@ class NoteSet:
                 return restored._update(paths, valid, stamps, already_read, progress)
             except StaleState:  # a row the state needs is unreadable: read it all instead
                 pass
-        notes = cls(layout)
-        for note in cache.parsed(sorted(valid)).values():
-            notes.put(note)
-        return notes._update(paths, set(notes.notes), stamps, already_read, progress)
+        return cls(layout)._read_all(paths, cache.rows(sorted(valid)), stamps, already_read, progress)
+
+    def _read_all(
+        self,
+        paths: list[str],
+        cached: dict[str, tuple[ParsedNote, bytes]],
+        stamps: dict[str, Stamp],
+        already_read: dict[str, bytes],
+        progress: Callable[[int], None] | None,
+    ) -> NoteSet:
+        """Every note, from `cached` (parses with their pickles) or read, joined at once.
+
+        Notes are held pickled and unpickled again when used: a vault's parses take
+        several times the memory of their pickles, which the cache stores anyway.
+        """
+        blobs: dict[str, bytes] = {}
+        people: dict[str, PersonFields] = {}
+        linking: list[str] = []
+
+        def hold(note: ParsedNote, blob: bytes) -> None:
+            path = note.path
+            blobs[path] = blob
+            if note.person is not None:
+                people[path] = note.person
+            if may_link(note):
+                linking.append(path)
+            self._note_flags(note)
+
+        for note, blob in cached.values():
+            hold(note, blob)
+        todo = [path for path in paths if path not in cached]
+        if progress:
+            progress(len(paths) - len(todo))
+        for read in read_many(self.layout, todo, already_read):
+            blob = read.blob or pickle.dumps(read.note, 5)
+            hold(read.note, blob)
+            self._keep(read, stamps, blob)
+            if progress:
+                progress(1)
+        self.index.fill(LazyMap(lambda path: pickle.loads(blobs[path]), blobs), people, sorted(linking))  # noqa: S301
+        return self
 
     def _update(
         self,
@@ -145,15 +178,19 @@ class NoteSet:
         if progress:
             progress(len(paths) - len(todo))
         for read in read_many(self.layout, todo, already_read):
-            path = read.note.path
             self.put(read.note)
-            if read.digest is None:  # could not be read: the cache must not keep an older parse of it
-                self._unread.add(path)
-            elif path in stamps:  # keep the digest, not the bytes
-                self._fresh.append((read.note, stamps[path], read.digest, read.blob))
+            self._keep(read, stamps, read.blob)
             if progress:
                 progress(1)
         return self
+
+    def _keep(self, read: Read, stamps: dict[str, Stamp], blob: bytes | None) -> None:
+        """Remember a note just read for the cache: its digest and pickle, not its bytes."""
+        path = read.note.path
+        if read.digest is None:  # could not be read: the cache must not keep an older parse of it
+            self._unread.add(path)
+        elif path in stamps:
+            self._fresh.append((path, stamps[path], read.digest, blob or pickle.dumps(read.note, 5)))
 
     @classmethod
     def _restore(cls, layout: Layout, saved: dict[str, Any], cache: ParseCache) -> NoteSet | None:
@@ -207,6 +244,9 @@ class NoteSet:
 
     def put(self, note: ParsedNote) -> None:
         self.index.put(note)
+        self._note_flags(note)
+
+    def _note_flags(self, note: ParsedNote) -> None:
         (self._blocks.add if note.blocks else self._blocks.discard)(note.path)
         (self._troubled.add if note.problems else self._troubled.discard)(note.path)
 
