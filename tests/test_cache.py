@@ -272,6 +272,7 @@ def test_a_whole_vault_is_joined_from_pickles_without_keeping_the_parses(tmp_pat
         extra = standing.states["People/Extra7.md"]
         assert (extra.last_contact, extra.gave) == (date(2026, 11, 20), 1)
         assert len(notes.index.notes) == 106 and notes.index.notes.made == {}  # each unpickled when used, not kept
+        assert notes.index.directory.people.made == {}
         if cache is not None:
             notes.save(cache)
             cache.close()

@@ -35,7 +35,7 @@ class Directory:
     def __init__(self, people: dict[str, PersonFields] | None = None):
         self.people: MutableMapping[str, PersonFields] = {}
         self.by_key = defaultdict(set)
-        self._by_path: dict[str, str] | None = {}  # None: made from `people` when a path-form link needs it
+        self._by_path: dict[str, str] | None = None  # made from `people` when a path-form link first needs it
         for path, fields in (people or {}).items():
             self.add(path, fields)
 
@@ -45,6 +45,10 @@ class Directory:
 
     def add(self, path: str, fields: PersonFields) -> None:
         self.people[path] = fields
+        self.add_names(path, fields)
+
+    def add_names(self, path: str, fields: PersonFields) -> None:
+        """Find the person by these names, when `people` already has (or will make) their fields."""
         for key in self.keys(path, fields):
             self.by_key[key].add(path)
         if self._by_path is not None:
@@ -117,11 +121,12 @@ class PeopleIndex:
         """Join a whole vault at once: everyone's names first, then each note in `linking`
         (see `may_link`) resolved once; putting notes one by one resolves a note again
         whenever a person it links comes later. Values made from a lazy `notes` (which
-        may hold the notes pickled) are not kept."""
+        may hold the notes pickled) are not kept, nor are `people`'s fields."""
         assert not self.notes, "fill an empty index"
         self.notes = notes
+        self.directory.people = LazyMap(lambda path: peek(notes, path).person, people)  # not kept: made again
         for path, fields in people.items():
-            self.directory.add(path, fields)
+            self.directory.add_names(path, fields)
             self._own(path, fields, add=True)
             self._dirty.add(path)
         for source in linking:
@@ -281,7 +286,6 @@ class PeopleIndex:
         index.notes = LazyMap(note_of, paths)
         index.directory.people = LazyMap(lambda path: peek(index.notes, path).person, saved["people"])
         index.directory.by_key = _bytes(saved["by_key"])
-        index.directory._by_path = None
         index._resolved = LazyMap(resolved_of, saved["resolved"])
         index._sources = defaultdict(set, saved["sources"])
         index._link_users = _bytes(saved["link_users"])
