@@ -195,15 +195,27 @@ def test_stamp_and_hash_rules(tmp_path):
     first = ParseCache(root)
     NoteSet.read(layout, first).save(first)
     first.close()
-    cache = ParseCache(root)
     note = root / "People/Ada.md"
     stat = note.stat()
     same = {"People/Ada.md": Stamp(stat.st_size, stat.st_mtime_ns)}
-    valid, read = cache.check(same, layout.parse_key, root)
+
+    def check(stamps, context):  # each in a cache of its own: a check begins its read transaction
+        cache = ParseCache(root)
+        try:
+            return cache.check(stamps, context, root)
+        finally:
+            cache.close()
+
+    valid, read = check(same, layout.parse_key)
     assert "People/Ada.md" in valid and "People/Ada.md" in read  # fresh mtime: verified by hash
     other = {"People/Ada.md": Stamp(stat.st_size + 1, stat.st_mtime_ns)}
-    assert cache.check(other, layout.parse_key, root)[0] == set()
-    assert cache.check(same, "another layout", root)[0] == set()  # e.g. another people folder
+    assert check(other, layout.parse_key) == (set(), {})
+    assert check(same, "another layout") == (set(), {})  # e.g. another people folder: not even hashed
+    os.utime(note, ns=(1, 1_000_000_000))  # old enough to trust, once the cache has it so
+    run_build(root, TODAY)
+    old = {"People/Ada.md": Stamp(stat.st_size, 1_000_000_000)}
+    assert check(old, layout.parse_key) == ({"People/Ada.md"}, {})  # trusted: not read at all
+    assert check({"People/Ada.md": Stamp(stat.st_size, 2_000_000_000)}, layout.parse_key)[1]  # other mtime: hashed
 
 
 def test_changed_templates_defeat_the_fast_path(tmp_path, monkeypatch):
