@@ -55,7 +55,10 @@ def timed(command: list[str]) -> tuple[float, int]:
 
 
 def build(root: Path) -> list[str]:
-    return [sys.executable, "-m", "vaultkeeper", "build", str(root), "--today", "2026-11-25"]
+    """The `vaultkeeper` command as installed beside this Python (what a shell or a hook runs)."""
+    script = Path(sys.executable).with_name("vaultkeeper")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "vaultkeeper"]
+    return [*command, "build", str(root), "--today", "2026-11-25"]
 
 
 def compile_bytecode() -> None:

@@ -220,10 +220,10 @@ def scan_notes(layout: Layout) -> dict[str, Stamp]:
             continue
         for entry in entries:  # notes first: most entries are notes, and this loop is most of a warm build
             name = entry.name
-            if name.startswith("."):
+            if name[0] == ".":
                 continue
             try:
-                if name[-3:].lower() == ".md" and entry.is_file():
+                if (name.endswith(".md") or name[-3:].lower() == ".md") and entry.is_file():
                     rel = prefix + name
                     if not exclude or not any(glob_match(rel, pattern) for pattern in exclude):
                         stat = entry.stat()
