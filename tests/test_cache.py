@@ -43,6 +43,13 @@ def pages(root: Path) -> dict[str, bytes]:
     }
 
 
+def assert_as_without_cache(root: Path, day: date = TODAY) -> None:
+    """The pages a cached build left are exactly what a build without the cache leaves."""
+    with_cache = pages(root)
+    assert run_build(root, day, use_cache=False).changes == []
+    assert pages(root) == with_cache
+
+
 def test_cached_builds_equal_cold_builds_after_random_edits(tmp_path):
     root = vault(tmp_path)
     rng = random.Random(1)
@@ -250,9 +257,7 @@ def test_saved_state_is_not_reused_on_other_settings_or_another_day(tmp_path):
     (root / ".vaultkeeper/config.toml").write_text('[stages.growing]\ncadence = "3 days"\n[stages.new]\ncadence = "1 day"\n')
     for day in (TODAY, date(2026, 12, 1)):
         run_build(root, day)
-        with_cache = pages(root)
-        assert run_build(root, day, use_cache=False).changes == []
-        assert pages(root) == with_cache
+        assert_as_without_cache(root, day)
 
 
 def test_a_build_after_one_edit_reads_only_what_it_touches(tmp_path):
@@ -313,9 +318,7 @@ def test_the_saved_index_is_written_and_loaded_only_as_needed(tmp_path):
     (root / "People/Ada.md").write_text("---\nstage: new\naliases: [Addy]\n---\n")
     run_build(root, TODAY)
     assert index_row()[0] != before[0]
-    with_cache = pages(root)
-    assert run_build(root, TODAY, use_cache=False).changes == []
-    assert pages(root) == with_cache
+    assert_as_without_cache(root)
     db.close()
 
 
@@ -332,9 +335,7 @@ def test_an_unreadable_part_of_the_saved_index_found_when_saving_saves_no_state(
     (root / "People/Ada.md").write_text("---\nstage: new\n---\n")  # a link gone: no name looked up to read
     assert not run_build(root, TODAY).errors
     assert db.execute("SELECT count(*) FROM saved WHERE key = 'state'").fetchone() == (0,)
-    with_cache = pages(root)
-    assert run_build(root, TODAY, use_cache=False).changes == []
-    assert pages(root) == with_cache
+    assert_as_without_cache(root)
     db.close()
 
 
@@ -346,9 +347,7 @@ def test_a_build_after_many_edits_matches_a_cold_build(tmp_path):
     for index in range(0, 120, 3):  # more than a few: the restored orderings are indexed, not searched
         (root / f"People/Extra{index}.md").write_text(f"---\nstage: growing\n---\n## Log\n- 2026-11-{index % 20 + 1:02d} y\n")
     run_build(root, TODAY)
-    with_cache = pages(root)
-    assert run_build(root, TODAY, use_cache=False).changes == []
-    assert pages(root) == with_cache
+    assert_as_without_cache(root)
 
 
 def test_reading_in_two_processes_gives_the_same_notes(tmp_path, monkeypatch):
@@ -425,9 +424,7 @@ def test_a_saved_state_of_another_shape_is_ignored(tmp_path):
         text = person(random.Random(step)).replace("---\n", f"---\nname: Ada{step + 2}\n", 1)  # a rename looks names up
         (root / "People/Ada.md").write_text(text + f"- 2026-11-0{step + 1} step {step}\n")
         assert not run_build(root, TODAY).errors
-        with_cache = pages(root)
-        assert run_build(root, TODAY, use_cache=False).changes == []
-        assert pages(root) == with_cache
+        assert_as_without_cache(root)
     db.close()
 
 
