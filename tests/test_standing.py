@@ -2,6 +2,7 @@
 
 import random
 from datetime import date
+from pathlib import Path
 
 from conftest import TODAY
 
@@ -69,6 +70,31 @@ def test_incremental_index_and_orderings_match_a_fresh_computation(tmp_path):
         again = Standing()
         again.changed(people, people)
         assert again.at(TODAY, layout.config).report([]).people == standing.report([]).people
+
+
+def test_a_vault_joined_at_once_then_edited_matches_a_fresh_computation():
+    import pickle
+
+    from vaultkeeper.lazy import LazyMap
+
+    layout = read_layout(Path("/nonexistent"), Config())  # nothing is read from disk here
+    paths = [f"People/{name}.md" for name in NAMES] + [f"Daily/2026-11-{day:02d}.md" for day in range(1, 6)]
+    for seed in range(8):
+        rng = random.Random(seed)
+        start = {path: random_note(rng, path) for path in paths if rng.random() < 0.8}
+        blobs = {path: pickle.dumps(note) for path, note in start.items()}  # held pickled, as a cold read does
+        live = NoteSet(layout)
+        people = {path: note.person for path, note in start.items() if note.person}
+        live.index.fill(LazyMap(lambda path, blobs=blobs: pickle.loads(blobs[path]), blobs), people, sorted(blobs))
+        for step in range(40):  # then one note at a time, as watch does
+            path = rng.choice(paths)
+            if rng.random() < 0.2:
+                live.forget(path)
+            else:
+                live.put(random_note(rng, path))
+            people_now, problems = fresh(dict(live.notes))
+            assert dict(live.vault().people) == people_now, (seed, step)
+            assert sorted(live.index.problems(), key=lambda p: p.sort_key()) == problems, (seed, step)
 
 
 def test_page_limit_cuts_lists_and_counts_the_rest(make_vault):
