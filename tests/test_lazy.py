@@ -48,23 +48,3 @@ def test_peek_does_not_keep_and_make_all_fills_what_it_can():
     assert lazy.made == {"a": "aa", "b": "bb"}
     assert lazy["c"] == "C"  # left out in bulk: made alone when read
 
-
-def test_sets_from_bytes_load_on_first_use_and_bad_bytes_are_stale():
-    import marshal
-
-    from vaultkeeper.cache import StaleState
-    from vaultkeeper.lazy import SetsFromBytes
-
-    class Holder:
-        sets = SetsFromBytes()
-
-    holder = Holder()
-    holder.sets = marshal.dumps({"ada": {"People/Ada.md"}})
-    assert type(holder.__dict__["sets"]) is bytes
-    holder.sets["bob"].add("People/Bob.md")  # a defaultdict of sets, once loaded
-    assert holder.sets == {"ada": {"People/Ada.md"}, "bob": {"People/Bob.md"}}
-    assert marshal.loads(SetsFromBytes.saved(holder.sets)) == holder.sets
-    for bad in (b"\x00", marshal.dumps([1])):
-        holder.sets = bad
-        with pytest.raises(StaleState):
-            holder.sets.get("ada")

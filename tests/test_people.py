@@ -163,3 +163,43 @@ def test_open_loops_from_own_note_and_linked_tasks(make_vault):
         ("People/Ada.md", 3, "ask [[Ada]] herself"),
         ("Projects/P.md", 1, "send [[Ada]] the paper"),
     ]
+
+
+def test_path_sets_keep_a_lone_path_as_itself():
+    from vaultkeeper.people import PathSets
+
+    sets = PathSets()
+    sets.add("ada", "People/Ada.md")
+    sets.add("ada", "People/Ada.md")
+    assert sets.by_key == {"ada": "People/Ada.md"} and list(sets.get("ada")) == ["People/Ada.md"]
+    sets.add("ada", "Work/Ada.md")
+    assert sets.by_key == {"ada": {"People/Ada.md", "Work/Ada.md"}} and sorted(sets.get("ada")) == sorted(sets.by_key["ada"])
+    sets.discard("ada", "Nobody.md")
+    sets.discard("ada", "People/Ada.md")
+    assert sets.by_key == {"ada": "Work/Ada.md"}  # back to one: the path itself again
+    sets.discard("ada", "Other.md")
+    sets.discard("ada", "Work/Ada.md")
+    assert sets.by_key == {} and list(sets.get("ada")) == []
+
+
+def test_saved_path_sets_load_on_first_use_and_bad_bytes_are_stale():
+    import marshal
+
+    import pytest
+
+    from vaultkeeper.cache import StaleState
+    from vaultkeeper.people import PathSets, SavedPathSets
+
+    class Holder:
+        sets = SavedPathSets()
+
+    holder = Holder()
+    holder.sets = marshal.dumps({"ada": "People/Ada.md"})
+    assert type(holder.__dict__["sets"]) is bytes
+    holder.sets.add("bob", "People/Bob.md")  # loaded as PathSets on first use
+    assert isinstance(holder.sets, PathSets)
+    assert marshal.loads(SavedPathSets.saved(holder.sets)) == {"ada": "People/Ada.md", "bob": "People/Bob.md"}
+    for bad in (b"\x00", marshal.dumps([1])):
+        holder.sets = bad
+        with pytest.raises(StaleState):
+            holder.sets.get("ada")

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import marshal
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
-from typing import Any, TypeVar
-
-from vaultkeeper.cache import StaleState
+from typing import TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -87,30 +83,3 @@ def peek(mapping: Mapping[K, V], key: K) -> V:
     """`mapping[key]`, without keeping a lazily made value."""
     return mapping.peek(key) if isinstance(mapping, LazyMap) else mapping[key]
 
-
-class SetsFromBytes:
-    """An attribute holding a dict of sets that may be set to its marshalled bytes,
-    loaded on first use: a build that never looks up a name need not load them all.
-    Bytes that are not such a dict raise `StaleState`, as an unreadable row does."""
-
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
-
-    def __get__(self, obj: Any, objtype: type | None = None) -> defaultdict[str, set[str]]:
-        value = obj.__dict__[self.name]
-        if type(value) is bytes:
-            try:
-                loaded = marshal.loads(value)
-            except (ValueError, EOFError, TypeError):
-                loaded = None
-            if not isinstance(loaded, dict):
-                raise StaleState(f"saved {self.name} unreadable")
-            value = obj.__dict__[self.name] = defaultdict(set, loaded)
-        return value
-
-    def __set__(self, obj: Any, value: defaultdict[str, set[str]] | bytes) -> None:
-        obj.__dict__[self.name] = value
-
-    @staticmethod
-    def saved(value: dict[str, set[str]]) -> bytes:
-        return marshal.dumps(dict(value))

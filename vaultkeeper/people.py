@@ -8,12 +8,14 @@ code adding every note once, so watch and build cannot disagree.
 
 from __future__ import annotations
 
+import marshal
 from collections import defaultdict
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Collection, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from vaultkeeper.lazy import LazyMap, SetsFromBytes, peek
+from vaultkeeper.cache import StaleState
+from vaultkeeper.lazy import LazyMap, peek
 from vaultkeeper.model import Interaction, Link, OpenLoop, ParsedNote, Person, PersonFields, Problem
 
 
@@ -27,14 +29,76 @@ def link_key(target: str) -> str:
     return target.strip().casefold().rsplit("/", 1)[-1]
 
 
+class PathSets:
+    """Paths by key, most keys having one: a lone path is kept as itself, not as a set
+    of one (a vault has tens of thousands of such keys, and a set takes 216 bytes)."""
+
+    __slots__ = ("by_key",)
+
+    def __init__(self, by_key: dict[str, str | set[str]] | None = None):
+        self.by_key = {} if by_key is None else by_key
+
+    def get(self, key: str) -> Collection[str]:
+        found = self.by_key.get(key, ())
+        return (found,) if type(found) is str else found
+
+    def add(self, key: str, path: str) -> None:
+        found = self.by_key.get(key)
+        if found is None:
+            self.by_key[key] = path
+        elif type(found) is str:
+            if found != path:
+                self.by_key[key] = {found, path}
+        else:
+            found.add(path)
+
+    def discard(self, key: str, path: str) -> None:
+        found = self.by_key.get(key)
+        if type(found) is str:
+            if found == path:
+                del self.by_key[key]
+        elif found is not None and path in found:
+            found.discard(path)
+            if len(found) == 1:
+                self.by_key[key] = found.pop()
+
+
+class SavedPathSets:
+    """An attribute holding PathSets that may be set to their marshalled bytes, loaded on
+    first use: a build that never looks up a name need not load them all. Bytes that are
+    not such a mapping raise `StaleState`, as an unreadable cache row does."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> PathSets:
+        value = obj.__dict__[self.name]
+        if type(value) is bytes:
+            try:
+                loaded = marshal.loads(value)
+            except (ValueError, EOFError, TypeError):
+                loaded = None
+            if not isinstance(loaded, dict):
+                raise StaleState(f"saved {self.name} unreadable")
+            value = obj.__dict__[self.name] = PathSets(loaded)
+        return value
+
+    def __set__(self, obj: Any, value: PathSets | bytes) -> None:
+        obj.__dict__[self.name] = value
+
+    @staticmethod
+    def saved(value: PathSets) -> bytes:
+        return marshal.dumps(value.by_key)
+
+
 class Directory:
     """Finds the person a link or a name means (SPEC 5); people can come and go."""
 
-    by_key = SetsFromBytes()  # name, file name or alias (folded) -> people
+    by_key = SavedPathSets()  # name, file name or alias (folded) -> people
 
     def __init__(self, people: dict[str, PersonFields] | None = None):
         self.people: MutableMapping[str, PersonFields] = {}
-        self.by_key = defaultdict(set)
+        self.by_key = PathSets()
         self._by_path: dict[str, str] | None = None  # made from `people` when a path-form link first needs it
         for path, fields in (people or {}).items():
             self.add(path, fields)
@@ -50,16 +114,14 @@ class Directory:
     def add_names(self, path: str, fields: PersonFields) -> None:
         """Find the person by these names, when `people` already has (or will make) their fields."""
         for key in self.keys(path, fields):
-            self.by_key[key].add(path)
+            self.by_key.add(key, path)
         if self._by_path is not None:
             self._by_path[path[:-3].casefold()] = path
 
     def remove(self, path: str) -> None:
         fields = self.people.pop(path)
         for key in self.keys(path, fields):
-            self.by_key[key].discard(path)
-            if not self.by_key[key]:
-                del self.by_key[key]
+            self.by_key.discard(key, path)
         if self._by_path is not None:
             self._by_path.pop(path[:-3].casefold(), None)
 
@@ -74,11 +136,11 @@ class Directory:
             if exact:
                 return [exact]
             last = key.rsplit("/", 1)[-1]
-            suffix = sorted(p for p in self.by_key.get(last, ()) if p[:-3].casefold().endswith("/" + key))
+            suffix = sorted(p for p in self.by_key.get(last) if p[:-3].casefold().endswith("/" + key))
             if suffix:
                 return suffix
             key = last
-        return sorted(self.by_key.get(key, ()))
+        return sorted(self.by_key.get(key))
 
 
 @dataclass
@@ -97,16 +159,16 @@ class _Resolved:
 class PeopleIndex:
     """All people of a vault, kept current one note at a time."""
 
-    _link_users = SetsFromBytes()  # link key -> notes using it
-    _owners = SetsFromBytes()  # name or file name -> people
+    _link_users = SavedPathSets()  # link key -> notes using it
+    _owners = SavedPathSets()  # name or file name -> people
 
     def __init__(self) -> None:
         self.notes: MutableMapping[str, ParsedNote] = {}
         self.directory = Directory()
         self._resolved: MutableMapping[str, _Resolved] = {}  # only notes that link someone
-        self._sources: dict[str, set[str]] = defaultdict(set)  # person -> notes contributing
-        self._link_users = defaultdict(set)
-        self._owners = defaultdict(set)
+        self._sources = PathSets()  # person -> notes contributing
+        self._link_users = PathSets()
+        self._owners = PathSets()
         self._people: LazyMap[str, Person] = LazyMap(self._make_person)
         self._dirty: set[str] = set()
         self._changes: set[str] = set()
@@ -169,20 +231,14 @@ class PeopleIndex:
             self.names_or_links_changed = True
         again = {path}
         for key in changed_names:
-            again |= self._link_users.get(key, set())
+            again.update(self._link_users.get(key))
         for source in sorted(again):
             self._resolve(source)
 
     def _own(self, path: str, fields: PersonFields, add: bool) -> None:
         for key in {fields.name.casefold(), _stem(path).casefold()}:
-            owners = self._owners[key]
-            if add:
-                owners.add(path)
-            else:
-                owners.discard(path)
-                if not owners:
-                    del self._owners[key]
-            (self._duplicates.add if len(owners) > 1 else self._duplicates.discard)(key)
+            (self._owners.add if add else self._owners.discard)(key, path)
+            (self._duplicates.add if len(self._owners.get(key)) > 1 else self._duplicates.discard)(key)
 
     def _resolve(self, source: str) -> None:
         """(Re)compute what one note gives to the people it links."""
@@ -191,10 +247,10 @@ class PeopleIndex:
         self._re_resolved.add(source)
         if old is not None:
             for person in (*old.interactions, *old.loops):
-                self._sources[person].discard(source)
+                self._sources.discard(person, source)
                 self._dirty.add(person)
             for key in old.keys:
-                self._link_users[key].discard(source)
+                self._link_users.discard(key, source)
         note = self._note(source)
         if note is None:
             return
@@ -207,10 +263,10 @@ class PeopleIndex:
             for owner in owners if note.person is None else [*owners, source]:
                 resolved.loops[owner].append(OpenLoop(source, task.line, task.text))
         for person in (*resolved.interactions, *resolved.loops):
-            self._sources[person].add(source)
+            self._sources.add(person, source)
             self._dirty.add(person)
         for key in resolved.keys:
-            self._link_users[key].add(source)
+            self._link_users.add(key, source)
         if resolved:
             self._resolved[source] = resolved
         if resolved.problems:
@@ -245,7 +301,7 @@ class PeopleIndex:
             Interaction(entry.date, path, entry.line, entry.text, entry.gave, entry.got) for entry in note.log
         ]
         loops: dict[tuple[str, int], OpenLoop] = {}
-        for source in self._sources.get(path, ()):
+        for source in self._sources.get(path):
             resolved = self._resolved[source]
             interactions.extend(resolved.interactions.get(path, ()))
             for loop in resolved.loops.get(path, ()):
@@ -264,10 +320,10 @@ class PeopleIndex:
         return {
             "people": list(self.directory.people),
             "resolved": list(self._resolved),
-            "by_key": SetsFromBytes.saved(self.directory.by_key),  # loaded when a name is looked up
-            "sources": dict(self._sources),
-            "link_users": SetsFromBytes.saved(self._link_users),
-            "owners": SetsFromBytes.saved(self._owners),
+            "by_key": SavedPathSets.saved(self.directory.by_key),  # loaded when a name is looked up
+            "sources": self._sources.by_key,
+            "link_users": SavedPathSets.saved(self._link_users),
+            "owners": SavedPathSets.saved(self._owners),
             "ambiguous": self._ambiguous,
             "duplicates": self._duplicates,
         }
@@ -287,7 +343,7 @@ class PeopleIndex:
         index.directory.people = LazyMap(lambda path: peek(index.notes, path).person, saved["people"])
         index.directory.by_key = _bytes(saved["by_key"])
         index._resolved = LazyMap(resolved_of, saved["resolved"])
-        index._sources = defaultdict(set, saved["sources"])
+        index._sources = PathSets(_dict(saved["sources"]))
         index._link_users = _bytes(saved["link_users"])
         index._owners = _bytes(saved["owners"])
         index._ambiguous = saved["ambiguous"]
@@ -319,7 +375,7 @@ class PeopleIndex:
         """Ambiguous links and duplicate names."""
         found = [problem for source in self._ambiguous for problem in self._resolved[source].problems]
         for key in self._duplicates:
-            paths = self._owners[key]
+            paths = set(self._owners.get(key))
             if len(paths) > 1:
                 for path in paths:
                     fields = self.directory.people[path]
@@ -335,6 +391,12 @@ def may_link(note: ParsedNote) -> bool:
 
 def _bytes(value: object) -> bytes:
     if not isinstance(value, bytes):
+        raise TypeError("not a state this version saved")
+    return value
+
+
+def _dict(value: object) -> dict[str, Any]:
+    if not isinstance(value, dict):
         raise TypeError("not a state this version saved")
     return value
 
