@@ -406,9 +406,9 @@ def test_a_saved_state_of_another_shape_is_ignored(tmp_path):
     run_build(root, TODAY)
     db = sqlite3.connect(root / CACHE_FILE)
 
-    def bad_names():  # the saved index but its name lookups, found bad only when used
+    def saved_index_with(**parts):  # the saved index with some parts of another shape
         index = marshal.loads(db.execute("SELECT value FROM saved WHERE key = 'index'").fetchone()[0])
-        return marshal.dumps(index | {"by_key": b"\x00", "owners": marshal.dumps([1])})
+        return marshal.dumps(index | parts)
 
     states = [
         ("state", lambda: marshal.dumps({"standing": {}})),
@@ -416,7 +416,8 @@ def test_a_saved_state_of_another_shape_is_ignored(tmp_path):
         ("index", lambda: marshal.dumps({})),
         ("index", lambda: b"\x00"),
         ("index", lambda: marshal.dumps({"people": 1})),
-        ("index", bad_names),
+        ("index", lambda: saved_index_with(by_key=b"\x00", owners=marshal.dumps([1]))),  # found bad when used
+        ("index", lambda: saved_index_with(by_key={}, sources=[])),  # as an older version saved them
     ]
     for step, (key, value) in enumerate(states):
         db.execute("UPDATE saved SET value = ? WHERE key = ?", (value(), key))

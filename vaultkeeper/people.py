@@ -12,7 +12,7 @@ import marshal
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from vaultkeeper.cache import StaleState
 from vaultkeeper.lazy import LazyMap, peek
@@ -341,11 +341,11 @@ class PeopleIndex:
         index = cls()
         index.notes = LazyMap(note_of, paths)
         index.directory.people = LazyMap(lambda path: peek(index.notes, path).person, saved["people"])
-        index.directory.by_key = _bytes(saved["by_key"])
+        index.directory.by_key = _saved(saved["by_key"], bytes)
         index._resolved = LazyMap(resolved_of, saved["resolved"])
-        index._sources = PathSets(_dict(saved["sources"]))
-        index._link_users = _bytes(saved["link_users"])
-        index._owners = _bytes(saved["owners"])
+        index._sources = PathSets(_saved(saved["sources"], dict))
+        index._link_users = _saved(saved["link_users"], bytes)
+        index._owners = _saved(saved["owners"], bytes)
         index._ambiguous = saved["ambiguous"]
         index._duplicates = saved["duplicates"]
         index._people = LazyMap(index._make_person, saved["people"])
@@ -389,14 +389,12 @@ def may_link(note: ParsedNote) -> bool:
     return bool(note.mentions or note.meeting or note.tasks)
 
 
-def _bytes(value: object) -> bytes:
-    if not isinstance(value, bytes):
-        raise TypeError("not a state this version saved")
-    return value
+T = TypeVar("T")
 
 
-def _dict(value: object) -> dict[str, Any]:
-    if not isinstance(value, dict):
+def _saved(value: object, kind: type[T]) -> T:
+    """A part of a saved index, if it is of the kind this version saves."""
+    if not isinstance(value, kind):
         raise TypeError("not a state this version saved")
     return value
 
