@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from vaultkeeper.dates import add_months
 
@@ -28,8 +28,7 @@ class CadenceError(ValueError):
     """A cadence that cannot be read, or that is zero, negative or mixes units."""
 
 
-@dataclass(frozen=True, order=True)
-class Cadence:
+class Cadence(NamedTuple):  # a named tuple: see vaultkeeper.model
     """`amount` days, months or years (`unit` D, M or Y); weeks are stored as days."""
 
     unit: str

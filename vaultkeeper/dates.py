@@ -5,8 +5,8 @@ from __future__ import annotations
 import calendar
 import os
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from vaultkeeper.errors import UsageError
 
@@ -64,8 +64,7 @@ def parse_iso_day(text: str) -> date:
     return _make_date(int(text[:4]), int(text[5:7]), int(text[8:10]), text.strip())
 
 
-@dataclass(frozen=True)
-class Birthday:
+class Birthday(NamedTuple):  # a named tuple: see vaultkeeper.model
     """A birthday; `year` is None when unknown."""
 
     month: int

@@ -12,8 +12,7 @@ import os
 import pickle
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from vaultkeeper.cache import digest
 from vaultkeeper.model import ParsedNote, Problem
@@ -26,8 +25,7 @@ if TYPE_CHECKING:
 PARALLEL_AFTER = 2000  # notes to parse; below this a second process costs more than it saves
 
 
-@dataclass(frozen=True, slots=True)
-class Read:
+class Read(NamedTuple):  # a named tuple: see vaultkeeper.model
     """One note read: its parse, the digest of its bytes (None if it could not be read)
     and, when another process parsed it, the parse pickled."""
 
