@@ -153,7 +153,7 @@ def test_default_templates_are_in_the_wheel(tmp_path):
     (vault / "People").mkdir(parents=True)
     (vault / "People/Ada.md").write_text("---\nstage: new\n---\n")
     result = subprocess.run(
-        [sys.executable, "-c", "from vaultkeeper.cli import main; main()", "build", str(vault), "--today", "2026-11-25"],
+        [sys.executable, "-c", "from vaultkeeper.launch import main; main()", "build", str(vault), "--today", "2026-11-25"],
         cwd=tmp_path,
         env={"PYTHONPATH": str(unpacked), "PATH": "/usr/bin:/bin"},
         capture_output=True,

@@ -1,5 +1,5 @@
 """Allow `python -m vaultkeeper`."""
 
-from vaultkeeper.cli import main
+from vaultkeeper.launch import main
 
 main()

@@ -6,16 +6,13 @@ errors and failures, always as one line on stderr (a traceback only with --debug
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import click
 
-from vaultkeeper import __version__
+from vaultkeeper import __version__, launch
 from vaultkeeper.errors import UsageError, VaultkeeperError
 
 VAULT_ARGUMENT = click.argument("vault", required=False, type=click.Path(file_okay=False))
@@ -33,13 +30,13 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except VaultkeeperError as error:
-            raise _fail(str(error)) from None
+            raise _fail(launch.failure(error)) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as error:  # noqa: BLE001 - last resort: no tracebacks for users
             if (ctx.obj or {}).get("debug"):
                 raise
-            raise _fail(f"internal error: {type(error).__name__}: {error} (run with --debug for details)") from None
+            raise _fail(launch.failure(error)) from None
 
 
 def _fail(message: str) -> click.ClickException:
@@ -80,53 +77,9 @@ def build(vault: str | None, today: str | None, check: bool, dry_run: bool, forc
         vaultkeeper build ~/Notes
         vaultkeeper build --check      # in a pre-commit hook
     """
-    from vaultkeeper.builder import run_build
-    from vaultkeeper.dates import resolve_today
-    from vaultkeeper.scan import find_vault
-
-    day = resolve_today(today)
-    outcome = run_build(
-        find_vault(vault),
-        day,
-        force=force,
-        write=not (check or dry_run),
-        use_cache=not no_cache,
-        progress=_progress if sys.stderr.isatty() else None,
-    )
-    for problem in outcome.problems:
-        click.echo(problem.as_text(), err=True)
-    errors = outcome.errors
-    if check or dry_run:
-        for change in outcome.changes:
-            click.echo(change.diff() if dry_run else f"out of date: {change.path}")
-        for error in errors:
-            click.echo(f"error: {error}", err=True)
-        if errors:
-            sys.exit(2)
-        if check and outcome.changes:
-            click.echo(f"{len(outcome.changes)} file(s) out of date; run: vaultkeeper build", err=True)
-            sys.exit(1)
-        return
-    for notice in outcome.notices:
-        click.echo(notice, err=True)
-    for error in errors:
-        click.echo(f"error: {error}", err=True)
-    failed = {error.path for error in errors}
-    written = len([c for c in outcome.changes if c.path not in failed])
-    problems = len(outcome.problems)
-    click.echo(
-        f"{written} written, {len(outcome.unchanged)} unchanged · {outcome.people} people · "
-        f"{problems} problem{'s' if problems != 1 else ''}"
-    )
-    if errors:
-        sys.exit(2)
-
-
-@contextmanager
-def _progress(total: int) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr for long cold builds (only on a terminal)."""
-    with click.progressbar(length=total, label="reading notes", file=sys.stderr) as bar:
-        yield bar.update
+    code = launch.build(vault, today, check=check, dry_run=dry_run, force=force, no_cache=no_cache, echo=click.echo)
+    if code:
+        sys.exit(code)
 
 
 @cli.command()
@@ -506,21 +459,3 @@ def _add_version_options(group: click.Group) -> None:
 
 _add_version_options(cli)
 
-
-def main() -> None:
-    """The command line. A finished command leaves at once: tearing the interpreter down
-    (freeing every object of a vault read) costs a build after one edit about 10%, and
-    every file is already written and closed by then."""
-    try:
-        cli(prog_name="vaultkeeper")
-    except SystemExit as done:
-        code = done.code
-    else:
-        code = 0
-    if isinstance(code, str):  # what SystemExit does with a message
-        click.echo(code, err=True)
-        code = 1
-    with contextlib.suppress(OSError):  # e.g. a closed pipe: the output went nowhere anyway
-        sys.stdout.flush()
-        sys.stderr.flush()
-    os._exit(code or 0)
