@@ -6,14 +6,13 @@ Their content belongs to vaultkeeper, so it is never read as input.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 OPEN = re.compile(r"^\s*<!--\s*vaultkeeper:\s*([\w-]+)\s*-->\s*$")
 CLOSE = re.compile(r"^\s*<!--\s*/vaultkeeper\s*-->\s*$")
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(NamedTuple):
     """A marked block: `start` and `end` are the 0-based indexes of its marker lines."""
 
     name: str

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import difflib
 import os
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import NamedTuple
 
 from vaultkeeper import front_matter
 from vaultkeeper.blocks import find_blocks
@@ -33,8 +33,7 @@ from vaultkeeper.write import WriteError, ensure_folder, inside, write_atomic
 ICS_FILE = "vaultkeeper.ics"
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One file whose text will change. `old` is None for a new file."""
 
     path: str
@@ -49,13 +48,15 @@ class Change:
         return "".join(difflib.unified_diff(old, new, f"a/{self.path}", f"b/{self.path}"))
 
 
-@dataclass
 class Plan:
-    changes: list[Change] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    errors: list[VaultkeeperError] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
+    """What a build would write and report, filled in as it is planned."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.changes: list[Change] = []
+        self.unchanged: list[str] = []
+        self.errors: list[VaultkeeperError] = []
+        self.problems = problems
+        self.notices: list[str] = []
 
 
 def plan_build(

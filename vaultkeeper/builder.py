@@ -17,10 +17,9 @@ import os
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager as ContextManager
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from vaultkeeper.cache import FORMAT, RACY_NS, ParseCache, StaleState, Stamp
 from vaultkeeper.config import CONFIG_PATH, templates_digest
@@ -42,8 +41,7 @@ if TYPE_CHECKING:
 SETTINGS_FILES = (CONFIG_PATH, DAILY_SETTINGS, TEMPLATES_SETTINGS, TEMPLATER_SETTINGS)
 
 
-@dataclass
-class Outcome:
+class Outcome(NamedTuple):
     """What a build did (or would do), for the command line to report."""
 
     changes: list[Change]

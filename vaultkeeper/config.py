@@ -9,9 +9,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from vaultkeeper.cadence import Cadence, CadenceError, parse_cadence
 from vaultkeeper.errors import ConfigError
@@ -29,8 +28,7 @@ DEFAULT_STAGE_CADENCE: dict[str, Cadence | None] = {
 }
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(NamedTuple):  # a named tuple, as the values in vaultkeeper.model are
     people: tuple[str, ...] = ("People", "people")
     output_dir: str = "Relationships"
     focus_limit: int = 3
@@ -41,9 +39,7 @@ class Config:
     log_headings: tuple[str, ...] = ("Log", "Interactions")
     daily_notes: str | None = None
     exclude: tuple[str, ...] = ()
-    stage_cadence: dict[str, Cadence | None] = field(
-        default_factory=lambda: dict(DEFAULT_STAGE_CADENCE)
-    )
+    stage_cadence: dict[str, Cadence | None] = DEFAULT_STAGE_CADENCE  # shared: never changed in place
 
 
 def load_config(vault: Path) -> Config:

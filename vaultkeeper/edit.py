@@ -8,7 +8,7 @@ are kept.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from vaultkeeper import front_matter, markdown
 
@@ -21,8 +21,7 @@ class EditError(ValueError):
     """The note cannot be edited safely; the message says why."""
 
 
-@dataclass(frozen=True)
-class _Text:
+class _Text(NamedTuple):
     """A note split into lines without endings, remembering its BOM and newline."""
 
     bom: str
@@ -111,8 +110,7 @@ def set_key(text: str, key: str, value: str) -> str:
     return note.text(lines)
 
 
-@dataclass(frozen=True)
-class _Section:
+class _Section(NamedTuple):
     """Where a note's log is: its heading, level, end and dated entries."""
 
     heading: int | None  # index of the heading line; None when the note has no log

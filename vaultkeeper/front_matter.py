@@ -10,9 +10,8 @@ as a problem instead of failing the whole block).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
@@ -43,8 +42,7 @@ def _loader() -> Any:
 _KEY_LINE = re.compile(r"""^(?:"([^"]+)"|'([^']+)'|([^\s#:'"\-?][^:]*?))[ \t]*:(?:[ \t]|$)""")
 
 
-@dataclass(frozen=True)
-class Split:
+class Split(NamedTuple):
     """A note's lines, split at its front matter.
 
     `front` is None when the note has none; `body_start` is the 0-based index

@@ -6,7 +6,7 @@ Only what vaultkeeper needs, line by line, so a note is read in one pass.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from vaultkeeper.model import Link
 
@@ -28,8 +28,7 @@ DATE_START = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Fields:
+class Fields(NamedTuple):
     """The `gave::`/`got::` items of one line, and the line with their values blanked."""
 
     gave: tuple[str, ...]

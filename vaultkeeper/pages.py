@@ -104,7 +104,7 @@ class Renderer:
         name = f"{page}.md.j2"
         try:
             template = self.template(name)
-            text = template.render(**vars(pages), output_dir=output_dir)
+            text = template.render(**pages._asdict(), output_dir=output_dir)
         except jinja2.TemplateSyntaxError as error:
             where = self.shown_path(error.filename, error.name or name)
             raise TemplateError(f"template error: {error.message}", where, error.lineno) from None
@@ -125,7 +125,7 @@ class RenderMemo:
         self.made: dict[str, Any] | None = None  # to be saved for the next build
 
     def key(self, pages: Pages, output_dir: str) -> str:
-        text = f"{self.sources}\0{output_dir}\0{pages!r}"  # dataclass reprs: every field, in order
+        text = f"{self.sources}\0{output_dir}\0{pages!r}"  # named tuple reprs: every field, in order
         return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=20).hexdigest()
 
     def get(self, key: str) -> dict[str, str] | None:

@@ -7,9 +7,8 @@ re-parsed alone when it changes. Bad input becomes a Problem, never an exception
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from vaultkeeper import front_matter, markdown
 from vaultkeeper.blocks import find_blocks
@@ -34,8 +33,7 @@ PERSON_KEYS = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     """What the rest of the vault decides about one file, by its path alone."""
 
     in_people_folder: bool = False
@@ -59,17 +57,19 @@ def parse_note(path: str, data: bytes, context: Context) -> ParsedNote:
     return _NoteReader(path, text, context, problems).read()
 
 
-@dataclass
 class _Item:
     """A log interaction being collected (a list item or a dated sub-heading)."""
 
-    date: date | None
-    line: int
-    text: str
-    column: int = 0
-    blank: bool = False
-    gave: list[str] = field(default_factory=list)
-    got: list[str] = field(default_factory=list)
+    __slots__ = ("date", "line", "text", "column", "blank", "gave", "got")
+
+    def __init__(self, day: date | None, line: int, text: str, column: int = 0) -> None:
+        self.date = day
+        self.line = line
+        self.text = text
+        self.column = column
+        self.blank = False
+        self.gave: list[str] = []
+        self.got: list[str] = []
 
     def add(self, found: markdown.Fields) -> None:
         self.gave.extend(found.gave)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import marshal
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, MutableMapping
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from vaultkeeper.cache import StaleState
@@ -143,14 +142,16 @@ class Directory:
         return sorted(self.by_key.get(key))
 
 
-@dataclass
 class _Resolved:
     """What one note contributes to other people once its links are resolved."""
 
-    interactions: dict[str, list[Interaction]] = field(default_factory=lambda: defaultdict(list))
-    loops: dict[str, list[OpenLoop]] = field(default_factory=lambda: defaultdict(list))
-    problems: list[Problem] = field(default_factory=list)
-    keys: set[str] = field(default_factory=set)
+    __slots__ = ("interactions", "loops", "problems", "keys")
+
+    def __init__(self) -> None:
+        self.interactions: dict[str, list[Interaction]] = defaultdict(list)
+        self.loops: dict[str, list[OpenLoop]] = defaultdict(list)
+        self.problems: list[Problem] = []
+        self.keys: set[str] = set()
 
     def __bool__(self) -> bool:
         return bool(self.interactions or self.loops or self.problems or self.keys)

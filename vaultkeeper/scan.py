@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from vaultkeeper.cache import Stamp
 from vaultkeeper.config import Config, load_config
@@ -65,8 +65,7 @@ def glob_match(path: str, pattern: str) -> bool:
     return bool(_glob_regex(pattern).fullmatch(path))
 
 
-@dataclass(frozen=True)
-class DailyRule:
+class DailyRule(NamedTuple):
     """Which notes are daily notes: `folder` ("" = vault root) and a name regex."""
 
     folder: str | None  # None: any folder
@@ -116,15 +115,17 @@ def moment_regex(fmt: str) -> re.Pattern[str]:
 AUTO_DAILY = DailyRule(None, moment_regex("YYYY-MM-DD"))
 
 
-@dataclass(frozen=True)
 class Layout:
     """What to read in a vault: the configuration plus Obsidian's own settings."""
 
-    root: Path
-    config: Config
-    skipped: tuple[str, ...]
-    daily: DailyRule
-    problems: tuple[Problem, ...] = field(default=())
+    def __init__(
+        self, root: Path, config: Config, skipped: tuple[str, ...], daily: DailyRule, problems: tuple[Problem, ...] = ()
+    ) -> None:
+        self.root = root
+        self.config = config
+        self.skipped = skipped
+        self.daily = daily
+        self.problems = problems
 
     def is_skipped(self, path: str) -> bool:
         """Whether a vault-relative file or folder must never be read."""

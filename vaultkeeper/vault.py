@@ -8,7 +8,6 @@ import marshal
 import pickle
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,18 +22,28 @@ from vaultkeeper.standing import Standing
 from vaultkeeper.views import ViewCache
 
 
-@dataclass(frozen=True)
 class Vault:
     """A vault as read: its layout, every parsed note, and the people they make."""
 
-    layout: Layout
-    notes: Mapping[str, ParsedNote]
-    people: Mapping[str, Person]  # by path
-    problems: tuple[Problem, ...]
-    block_notes: tuple[str, ...] = ()  # notes with vaultkeeper blocks to fill, sorted
-    standing: Standing = field(default_factory=Standing, compare=False)
-    views: ViewCache = field(default_factory=ViewCache, compare=False)
-    preload: Callable[[], None] | None = field(default=None, compare=False)
+    def __init__(
+        self,
+        layout: Layout,
+        notes: Mapping[str, ParsedNote],
+        people: Mapping[str, Person],  # by path
+        problems: tuple[Problem, ...],
+        block_notes: tuple[str, ...],  # notes with vaultkeeper blocks to fill, sorted
+        standing: Standing,
+        views: ViewCache,
+        preload: Callable[[], None] | None,  # reads every note's cached parse at once
+    ) -> None:
+        self.layout = layout
+        self.notes = notes
+        self.people = people
+        self.problems = problems
+        self.block_notes = block_notes
+        self.standing = standing
+        self.views = views
+        self.preload = preload
 
     def at(self, today: date) -> Standing:
         """Everyone's state on `today`."""

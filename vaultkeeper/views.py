@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from vaultkeeper.model import OpenLoop, PersonState, Problem, sort_problems
 from vaultkeeper.standing import Standing
@@ -38,15 +38,13 @@ def wikilink(path: str, name: str) -> str:
     return f"[[{target}|{label}]]"
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(NamedTuple):
     date: str
     kind: str  # "gave" or "got"
     text: str
 
 
-@dataclass(frozen=True)
-class PersonView:
+class PersonView(NamedTuple):
     """One person as the pages show them."""
 
     name: str
@@ -76,15 +74,13 @@ class PersonView:
         return f"{self.balance:+d}" if self.balance else "0"
 
 
-@dataclass(frozen=True)
-class ProblemView:
+class ProblemView(NamedTuple):
     path: str
     line: int | None
     message: str
     where: str  # "People/Bad.md:3", escaped
 
 
-@dataclass(frozen=True)
 class Section:
     """The first people of a list, in order, and how many there are in all.
 
@@ -92,8 +88,19 @@ class Section:
     fast to write) in a vault of thousands; `more` says how many are left out.
     """
 
-    shown: tuple[PersonView, ...] = ()
-    total: int = 0
+    __slots__ = ("shown", "total")
+
+    def __init__(self, shown: tuple[PersonView, ...] = (), total: int = 0) -> None:
+        self.shown = shown
+        self.total = total
+
+    def __repr__(self) -> str:  # every field: the render memo is keyed by the pages' repr
+        return f"Section(shown={self.shown!r}, total={self.total!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Section) and (self.shown, self.total) == (other.shown, other.total)
+
+    __hash__ = None  # type: ignore[assignment]
 
     def __iter__(self) -> Iterator[PersonView]:
         return iter(self.shown)
@@ -112,8 +119,7 @@ class Section:
         return self.total - len(self.shown)
 
 
-@dataclass(frozen=True)
-class Pages:
+class Pages(NamedTuple):
     """Everything the default templates show, grouped by section."""
 
     people: int
