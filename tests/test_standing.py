@@ -8,7 +8,7 @@ from conftest import TODAY
 
 from vaultkeeper.config import Config
 from vaultkeeper.parse import Context, parse_note
-from vaultkeeper.people import PeopleIndex, may_link
+from vaultkeeper.people import Names, PeopleIndex, may_link
 from vaultkeeper.scan import read_layout
 from vaultkeeper.standing import ORDERS, Standing, _keys
 from vaultkeeper.vault import NoteSet
@@ -40,7 +40,7 @@ def fresh(notes: dict) -> tuple[dict, list]:
 def filled(notes: dict) -> tuple[dict, list]:
     """The same joined at once, as a whole vault is read."""
     index = PeopleIndex()
-    people = {path: note.person for path, note in notes.items() if note.person}
+    people = {path: Names(note.person.name, note.person.aliases) for path, note in notes.items() if note.person}
     index.fill(dict(notes), people, sorted(path for path, note in notes.items() if may_link(note)))
     return dict(index.people()), sorted(index.problems(), key=lambda p: p.sort_key())
 
@@ -84,7 +84,7 @@ def test_a_vault_joined_at_once_then_edited_matches_a_fresh_computation():
         start = {path: random_note(rng, path) for path in paths if rng.random() < 0.8}
         blobs = {path: pickle.dumps(note) for path, note in start.items()}  # held pickled, as a cold read does
         live = NoteSet(layout)
-        people = {path: note.person for path, note in start.items() if note.person}
+        people = {path: Names(note.person.name, note.person.aliases) for path, note in start.items() if note.person}
         live.index.fill(LazyMap(lambda path, blobs=blobs: pickle.loads(blobs[path]), blobs), people, sorted(blobs))
         for step in range(40):  # then one note at a time, as watch does
             path = rng.choice(paths)

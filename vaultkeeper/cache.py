@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from vaultkeeper import __version__
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from vaultkeeper.model import ParsedNote
 
 CACHE_FILE = ".vaultkeeper/cache.sqlite"
@@ -230,7 +232,7 @@ class ParseCache:
 
     def store(
         self,
-        entries: list[tuple[str, Stamp, bytes, bytes]],
+        entries: Iterable[tuple[str, Stamp, bytes, bytes]],
         context: str,
         keep: set[str],
         resolved: dict[str, object],

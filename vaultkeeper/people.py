@@ -11,7 +11,7 @@ from __future__ import annotations
 import marshal
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, MutableMapping
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from vaultkeeper.cache import StaleState
 from vaultkeeper.lazy import LazyMap, peek
@@ -26,6 +26,14 @@ def _stem(path: str) -> str:
 def link_key(target: str) -> str:
     """The name part of a link target, folded: what a directory lookup starts from."""
     return target.strip().casefold().rsplit("/", 1)[-1]
+
+
+class Names(NamedTuple):
+    """What finding a person by name needs of their fields (a whole vault's fields take
+    several times the memory while it is joined at once)."""
+
+    name: str
+    aliases: tuple[str, ...]
 
 
 class PathSets:
@@ -103,14 +111,14 @@ class Directory:
             self.add(path, fields)
 
     @staticmethod
-    def keys(path: str, fields: PersonFields) -> set[str]:
+    def keys(path: str, fields: PersonFields | Names) -> set[str]:
         return {key.casefold() for key in (fields.name, _stem(path), *fields.aliases)}
 
     def add(self, path: str, fields: PersonFields) -> None:
         self.people[path] = fields
         self.add_names(path, fields)
 
-    def add_names(self, path: str, fields: PersonFields) -> None:
+    def add_names(self, path: str, fields: PersonFields | Names) -> None:
         """Find the person by these names, when `people` already has (or will make) their fields."""
         for key in self.keys(path, fields):
             self.by_key.add(key, path)
@@ -180,11 +188,11 @@ class PeopleIndex:
 
     # --- changes ------------------------------------------------------------
 
-    def fill(self, notes: MutableMapping[str, ParsedNote], people: dict[str, PersonFields], linking: list[str]) -> None:
+    def fill(self, notes: MutableMapping[str, ParsedNote], people: dict[str, Names], linking: list[str]) -> None:
         """Join a whole vault at once: everyone's names first, then each note in `linking`
         (see `may_link`) resolved once; putting notes one by one resolves a note again
         whenever a person it links comes later. Values made from a lazy `notes` (which
-        may hold the notes pickled) are not kept, nor are `people`'s fields."""
+        may hold the notes pickled) are not kept; `people` are everyone's names."""
         assert not self.notes, "fill an empty index"
         self.notes = notes
         self.directory.people = LazyMap(lambda path: peek(notes, path).person, people)  # not kept: made again
@@ -236,7 +244,7 @@ class PeopleIndex:
         for source in sorted(again):
             self._resolve(source)
 
-    def _own(self, path: str, fields: PersonFields, add: bool) -> None:
+    def _own(self, path: str, fields: PersonFields | Names, add: bool) -> None:
         for key in {fields.name.casefold(), _stem(path).casefold()}:
             (self._owners.add if add else self._owners.discard)(key, path)
             (self._duplicates.add if len(self._owners.get(key)) > 1 else self._duplicates.discard)(key)

@@ -63,7 +63,7 @@ def read_one(layout: Layout, path: str, data: bytes | None = None) -> Read:
 
 def read_many(layout: Layout, paths: list[str], already_read: dict[str, bytes]) -> Iterator[Read]:
     """Every note at `paths`, in no particular order."""
-    theirs: Future[list[tuple[str, bytes, bytes | None]]] | None = None
+    theirs: list[tuple[list[str], Future[list[tuple[str, bytes, bytes | None]]]]] = []
     mine = paths
     if len(paths) >= PARALLEL_AFTER and (os.cpu_count() or 1) > 1 and _can_fork_safely():
         import multiprocessing  # here: a build after one edit has no use for them
@@ -72,16 +72,34 @@ def read_many(layout: Layout, paths: list[str], already_read: dict[str, bytes]) 
         half = len(paths) // 2
         mine, rest = paths[:half], paths[half:]
         pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-        theirs = pool.submit(_read_pickled, layout, rest, {p: already_read[p] for p in rest if p in already_read})
+        for start in range(0, len(rest), CHUNK):
+            chunk = rest[start : start + CHUNK]
+            wanted = {path: already_read[path] for path in chunk if path in already_read}
+            theirs.append((chunk, pool.submit(_read_pickled, layout, chunk, wanted)))
         pool.shutdown(wait=False)
-    for path in mine:
+    for done, path in enumerate(mine, 1):
         yield read_one(layout, path, already_read.get(path))
-    if theirs is None:
-        return
+        if done % CHUNK == 0:  # take what the other process finished meanwhile: it must not pile up here
+            while theirs and theirs[0][1].done():
+                yield from _taken(layout, *theirs.pop(0), already_read)
+    for chunk, future in theirs:
+        yield from _taken(layout, chunk, future, already_read)
+
+
+CHUNK = 1000  # notes the other process sends back at once
+
+
+def _taken(
+    layout: Layout,
+    chunk: list[str],
+    future: Future[list[tuple[str, bytes, bytes | None]]],
+    already_read: dict[str, bytes],
+) -> Iterator[Read]:
+    """The other process's reads of `chunk`, or, if it failed (or died), this process's."""
     try:
-        results = theirs.result()
-    except Exception:  # noqa: BLE001 - the other process failed (or died): read its half here
-        yield from (read_one(layout, path, already_read.get(path)) for path in rest)
+        results = future.result()
+    except Exception:  # noqa: BLE001 - read them here instead
+        yield from (read_one(layout, path, already_read.get(path)) for path in chunk)
         return
     for _, blob, hashed in results:
         yield Read(pickle.loads(blob), hashed, blob)  # noqa: S301 - made by this program a moment ago

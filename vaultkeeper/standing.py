@@ -97,7 +97,7 @@ class Standing:
     def _fill(self, today: date, config: Config) -> None:
         """Everyone's keys; their people and states are not kept (the pages show a few)."""
         placed: dict[str, dict[str, tuple[Any, ...]]] = {}
-        for path in self.people:
+        for path in sorted(self.people):  # in the order notes are read (and held, see vaultkeeper.spill)
             keys = placed[path] = _keys(person_state(peek(self.people, path), config, today))
             for order, key in keys.items():
                 self.orders[order].append(key)

@@ -6,7 +6,7 @@ import contextlib
 import gc
 import marshal
 import pickle
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -14,10 +14,11 @@ from typing import Any
 
 from vaultkeeper.cache import ParseCache, StaleState, Stamp
 from vaultkeeper.lazy import LazyMap
-from vaultkeeper.model import ParsedNote, Person, PersonFields, Problem, Report
-from vaultkeeper.people import PeopleIndex, may_link
+from vaultkeeper.model import ParsedNote, Person, Problem, Report
+from vaultkeeper.people import Names, PeopleIndex, may_link
 from vaultkeeper.reading import Read, read_many, read_one
 from vaultkeeper.scan import Layout, read_layout_of, scan_notes, stamps_of
+from vaultkeeper.spill import SPILL_AFTER, Spill
 from vaultkeeper.standing import Standing
 from vaultkeeper.views import ViewCache
 
@@ -89,7 +90,8 @@ class NoteSet:
         self.views = ViewCache()
         self._blocks: set[str] = set()
         self._troubled: set[str] = set()  # notes with problems
-        self._fresh: list[tuple[str, Stamp, bytes, bytes]] = []  # parses (pickled) for the cache to keep
+        self._fresh: list[tuple[str, Stamp, bytes]] = []  # parses for the cache to keep: path, stamp, digest
+        self._pickles: MutableMapping[str, bytes] = {}  # of those (and in a full read, of every note)
         self._state_from: ParseCache | None = None  # the cache whose saved state this was restored from
         self._unread: set[str] = set()  # notes that could not be read this time
 
@@ -143,17 +145,18 @@ class NoteSet:
         """Every note, from `cached` (parses with their pickles) or read, joined at once.
 
         Notes are held pickled and unpickled again when used: a vault's parses take
-        several times the memory of their pickles, which the cache stores anyway.
+        several times the memory of their pickles, which the cache stores anyway. In a
+        large vault the pickles are held on disk (`Spill`).
         """
-        blobs: dict[str, bytes] = {}
-        people: dict[str, PersonFields] = {}
+        blobs = self._pickles = Spill(paths) if len(paths) >= SPILL_AFTER else {}
+        people: dict[str, Names] = {}
         linking: list[str] = []
 
         def hold(note: ParsedNote, blob: bytes) -> None:
             path = note.path
             blobs[path] = blob
             if note.person is not None:
-                people[path] = note.person
+                people[path] = Names(note.person.name, note.person.aliases)
             if may_link(note):
                 linking.append(path)
             self._note_flags(note)
@@ -164,9 +167,8 @@ class NoteSet:
         if progress:
             progress(len(paths) - len(todo))
         for read in read_many(self.layout, todo, already_read):
-            blob = read.blob or pickle.dumps(read.note, 5)
-            hold(read.note, blob)
-            self._keep(read, stamps, blob)
+            hold(read.note, read.blob or pickle.dumps(read.note, 5))
+            self._keep(read, stamps)
             if progress:
                 progress(1)
         self.index.fill(LazyMap(lambda path: pickle.loads(blobs[path]), blobs), people, sorted(linking))  # noqa: S301
@@ -188,18 +190,19 @@ class NoteSet:
             progress(len(paths) - len(todo))
         for read in read_many(self.layout, todo, already_read):
             self.put(read.note)
-            self._keep(read, stamps, read.blob)
+            self._pickles[read.note.path] = read.blob or pickle.dumps(read.note, 5)
+            self._keep(read, stamps)
             if progress:
                 progress(1)
         return self
 
-    def _keep(self, read: Read, stamps: dict[str, Stamp], blob: bytes | None) -> None:
-        """Remember a note just read for the cache: its digest and pickle, not its bytes."""
+    def _keep(self, read: Read, stamps: dict[str, Stamp]) -> None:
+        """Remember a note just read (and pickled) for the cache: its digest, not its bytes."""
         path = read.note.path
         if read.digest is None:  # could not be read: the cache must not keep an older parse of it
             self._unread.add(path)
         elif path in stamps:
-            self._fresh.append((path, stamps[path], read.digest, blob or pickle.dumps(read.note, 5)))
+            self._fresh.append((path, stamps[path], read.digest))
 
     @classmethod
     def _restore(cls, layout: Layout, saved: dict[str, Any], cache: ParseCache) -> NoteSet | None:
@@ -230,7 +233,8 @@ class NoteSet:
         if self._state_from is None:  # every note was resolved: rows need only the ones that link someone
             resolved = {source: value for source, value in resolved.items() if value is not None}
         keep = set(self.notes) - self._unread
-        cache.store(self._fresh, self.layout.parse_key, keep, resolved, self._state(cache), self._state_from is None)
+        fresh = ((path, stamp, hashed, self._pickles[path]) for path, stamp, hashed in self._fresh)
+        cache.store(fresh, self.layout.parse_key, keep, resolved, self._state(cache), self._state_from is None)
         self._fresh = []
 
     def _state(self, cache: ParseCache) -> dict[str, Any] | None:
