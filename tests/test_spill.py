@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
+import errno
 from unittest import mock
 
 from conftest import TODAY
@@ -12,78 +12,100 @@ from hypothesis import strategies as st
 import vaultkeeper.spill as spill
 import vaultkeeper.vault as vault_module
 from vaultkeeper.builder import run_build
-from vaultkeeper.spill import Spill
+from vaultkeeper.cache import Stamp
+from vaultkeeper.spill import Held, Spill
 
 PATHS = [f"People/P{index:03d}.md" for index in range(40)]
+STAMP = Stamp(10, 20)
 operations = st.lists(
-    st.tuples(st.sampled_from(["set", "get", "del"]), st.sampled_from([*PATHS, "Elsewhere/x.md"]), st.binary()),
+    st.tuples(
+        st.sampled_from(["add", "add fresh", "get", "saved"]), st.sampled_from([*PATHS, "Elsewhere/x.md"]), st.binary()
+    ),
     max_size=120,
 )
 
 
 @given(operations)
-def test_a_spill_behaves_as_a_dict(steps):
-    with mock.patch.object(spill, "_WRITE_EVERY", 3), mock.patch.object(spill, "_READ_AHEAD", 4):
-        held, model = Spill(PATHS), {}
-        _same_as_a_dict(held, model, steps)
+def test_a_spill_holds_what_memory_holds(steps):
+    with mock.patch.object(spill, "_WRITE_EVERY", 5):  # bytes: written every step or two
+        _same_as_memory(Spill(PATHS), steps)
 
 
-def _same_as_a_dict(held: Spill, model: dict[str, bytes], steps: list[tuple[str, str, bytes]]) -> None:
+def _same_as_memory(held: Spill, steps: list[tuple[str, str, bytes]]) -> None:
+    model = Held()
     for action, path, blob in steps:
-        if action == "set":
-            held[path] = model[path] = blob
-        elif action == "del" and path in model:
-            del held[path], model[path]
-        elif action == "get":
+        if action == "add":
+            held.add(path, blob)
+            model.add(path, blob)
+        elif action == "add fresh":
+            held.add(path, blob, STAMP, blob[:4])
+            model.add(path, blob, STAMP, blob[:4])
+        elif action == "saved":
+            held.saved()
+            model.saved()
+        else:
             assert (path in held) == (path in model)
             if path in model:
                 assert held[path] == model[path]
-    assert dict(held) == model and len(held) == len(model)
+    assert dict(held) == dict(model) and len(held) == len(model)
+    assert sorted(held.fresh()) == sorted(model.fresh())
 
 
 def test_many_pickles_are_written_and_read_back_in_any_order(monkeypatch):
-    monkeypatch.setattr(spill, "_WRITE_EVERY", 7)
-    monkeypatch.setattr(spill, "_READ_AHEAD", 5)
+    monkeypatch.setattr(spill, "_WRITE_EVERY", 200)
     paths = [f"Notes/{index:04d}.md" for index in range(300)]
     held = Spill(paths)
     for path in reversed(paths):  # read in any order; rows follow the sorted paths
-        held[path] = path.encode() * 3
-    assert held._pending and held._memory is None  # some written, some not yet
-    held[paths[10]] = b"replaced after it was written"
+        held.add(path, path.encode() * 3, STAMP, path.encode())
+    assert held._written and held._memory is None  # in the file
+    held.add(paths[10], b"replaced after it was written")  # not in the file yet, and no longer fresh
     assert [held[path] for path in paths[::-1]] == [held[path] for path in paths][::-1]
     assert held[paths[10]] == b"replaced after it was written"
     assert all(held[path] == path.encode() * 3 for path in paths if path != paths[10])
+    fresh = list(held.fresh())
+    assert [row[0] for row in fresh] == [path for path in paths if path != paths[10]]  # in sorted order
+    assert all(row == (row[0], STAMP, row[0].encode(), row[0].encode() * 3) for row in fresh)
 
 
 def test_a_pickle_replaced_after_it_was_read_back_is_the_new_one(monkeypatch):
-    monkeypatch.setattr(spill, "_WRITE_EVERY", 2)
+    monkeypatch.setattr(spill, "_WRITE_EVERY", 8)
     held = Spill(PATHS)
-    held[PATHS[0]], held[PATHS[1]] = b"old", b"other"  # written
-    assert held[PATHS[0]] == b"old"  # read back, with its neighbours
-    held[PATHS[0]], held[PATHS[2]] = b"new", b"third"  # written again
-    assert held[PATHS[0]] == b"new"
+    held.add(PATHS[0], b"old")
+    held.add(PATHS[1], b"other")  # both written
+    assert held[PATHS[0]] == b"old"
+    held.add(PATHS[0], b"new")
+    assert held[PATHS[0]] == b"new"  # not written yet
+    held.add(PATHS[2], b"third")  # written
+    assert held[PATHS[0]] == b"new" and len(held) == 3
 
 
 def test_pickles_stay_in_memory_when_the_database_cannot_be_written(monkeypatch):
-    monkeypatch.setattr(spill, "_WRITE_EVERY", 3)
+    monkeypatch.setattr(spill, "_WRITE_EVERY", 40)
     held = Spill(PATHS)
     for path in PATHS[:5]:
-        held[path] = path.encode()
+        held.add(path, path.encode(), STAMP, b"d")
+    assert held._written  # some of them in the file
 
     class Full:
-        def __init__(self, db):
-            self.db = db
+        def __init__(self, file):
+            self.file = file
 
-        def execute(self, sql, *args):
-            if sql == "BEGIN":
-                raise sqlite3.OperationalError("database or disk is full")
-            return self.db.execute(sql, *args)
+        def write(self, data):
+            self.file.write(bytes(data)[:7])  # a part, then no room
+            raise OSError(errno.ENOSPC, "No space left on device")
 
-    held._db = Full(held._db)
+        def fileno(self):
+            return self.file.fileno()
+
+        def close(self):
+            self.file.close()
+
+    held._file = Full(held._file)
     for path in PATHS[5:10]:
-        held[path] = path.encode()
+        held.add(path, path.encode())
     assert held._memory is not None
-    assert {path: held[path] for path in PATHS[:10]} == {path: path.encode() for path in PATHS[:10]}
+    assert dict(held) == {path: path.encode() for path in PATHS[:10]}
+    assert sorted(held.fresh()) == [(path, STAMP, b"d", path.encode()) for path in PATHS[:5]]
 
 
 def _pages(root):
@@ -119,7 +141,7 @@ def test_the_cache_keeps_each_notes_own_parse_from_a_spilled_read(tmp_path, monk
     from vaultkeeper.scan import list_notes, read_layout_of
 
     monkeypatch.setattr(vault_module, "SPILL_AFTER", 0)
-    monkeypatch.setattr(spill, "_READ_AHEAD", 3)
+    monkeypatch.setattr(spill, "_WRITE_EVERY", 300)  # bytes: the file is written many times
     root = vault(tmp_path)
     for index in range(30):
         (root / f"Daily/2026-10-{index % 28 + 1:02d}.md").write_text(f"- met [[Ada]] gave:: tea {index}\n")

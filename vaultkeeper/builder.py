@@ -115,10 +115,13 @@ def run_build(
             errors += apply_plan(plan, root, layout.config.output_dir)
         people = len(notes.index.people())
         if cache is not None and write and not errors:
+            output = _output_record(layout, plan, stamps, today, started_ns, people)
+            del stamps  # a large vault's stamps are a tenth of its peak memory, which the save is
             notes.save(cache)
             if memo is not None and memo.made is not None:
                 cache.remember_rendered(memo.made)
-            _remember(cache, layout, plan, stamps, today, started_ns, people)
+            if output is not None:
+                cache.remember_output(*output)
         return Outcome(plan.changes, plan.unchanged, plan.problems, plan.notices, errors, people)
     finally:
         if cache is not None:
@@ -163,23 +166,23 @@ def _outputs_intact(root: Path, outputs: dict[str, tuple[int, int]]) -> bool:
     return True
 
 
-def _remember(
-    cache: ParseCache,
+def _output_record(
     layout: Layout,
     plan: Plan,
     stamps: dict[str, Stamp],
     today: date,
     started_ns: int,
     people: int,
-) -> None:
-    """Record this build's outputs, unless a note changed too recently to trust its mtime."""
+) -> tuple[str, dict[str, Any]] | None:
+    """This build's fingerprint and outputs, for the next to compare; none if a note changed too
+    recently to trust its mtime."""
     from vaultkeeper.build import ICS_FILE
     from vaultkeeper.pages import PAGES
 
     root = layout.root
     ours = {change.path for change in plan.changes}
     if any(stamp.mtime_ns >= started_ns - RACY_NS for path, stamp in stamps.items() if path not in ours):
-        return
+        return None
     after = dict(stamps)
     after.update(stamps_of(root, [path for path in ours if path in stamps]))
     pages = [f"{layout.config.output_dir}/{page}.md" for page in PAGES]
@@ -193,4 +196,4 @@ def _remember(
         "notes": len(after),
         "newest": _newest(after),
     }
-    cache.remember_output(fingerprint(layout, after, today), value)
+    return fingerprint(layout, after, today), value

@@ -234,14 +234,15 @@ class ParseCache:
         self,
         entries: Iterable[tuple[str, Stamp, bytes, bytes]],
         context: str,
-        keep: set[str],
+        gone: list[str],
         resolved: dict[str, object],
         state: dict[str, Any] | None,
         reset_resolved: bool = False,
     ) -> None:
         """Remember parses (path, stamp, content digest, the note pickled) made under
-        `context`, what notes' links resolved to, and the joined state; forget files no
-        longer in the vault. The state's "index" (bytes, the largest part) is kept in a
+        `context`, what notes' links resolved to, and the joined state; forget the
+        rows of `gone` (no longer in the vault, or unreadable now: not a row `check`
+        did not see). The state's "index" (bytes, the largest part) is kept in a
         row of its own and, when None, left as it was saved before.
 
         `reset_resolved` forgets every row's resolved links first (when all were
@@ -265,8 +266,7 @@ class ParseCache:
                 "UPDATE notes SET size = ?, mtime_ns = ?, stored_ns = ? WHERE path = ?",
                 ((stamp.size, stamp.mtime_ns, now, path) for path, stamp in self.restamped.items()),
             )
-            stale = [(p,) for p in self.known if p not in keep]  # the rows as `check` saw them: nobody saved since
-            self.db.executemany("DELETE FROM notes WHERE path = ?", stale)
+            self.db.executemany("DELETE FROM notes WHERE path = ?", ((path,) for path in gone))
             if reset_resolved:
                 self.db.execute("UPDATE notes SET resolved = NULL WHERE resolved IS NOT NULL")
             self.db.executemany(

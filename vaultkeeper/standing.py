@@ -95,16 +95,16 @@ class Standing:
         return self
 
     def _fill(self, today: date, config: Config) -> None:
-        """Everyone's keys; their people and states are not kept (the pages show a few)."""
-        placed: dict[str, dict[str, tuple[Any, ...]]] = {}
-        for path in sorted(self.people):  # in the order notes are read (and held, see vaultkeeper.spill)
-            keys = placed[path] = _keys(person_state(peek(self.people, path), config, today))
-            for order, key in keys.items():
+        """Everyone's keys; their people and states are not kept (the pages show a few), nor
+        which keys are whose (found in the orders if someone changes later, as under watch)."""
+        paths = sorted(self.people)  # the order notes are read in (and held, see vaultkeeper.spill)
+        for path in paths:
+            for order, key in _keys(person_state(peek(self.people, path), config, today)).items():
                 self.orders[order].append(key)
         for keys in self.orders.values():
             keys.sort()
-        self._placed = placed
-        self.states = LazyMap(self._make_state, placed)
+        self._placed = None
+        self.states = LazyMap(self._make_state, paths)
         self.pending.clear()
 
     def _place(self, state: PersonState) -> None:
@@ -117,7 +117,7 @@ class Standing:
             insort(self.orders[order], key)
 
     def _unplace(self, path: str) -> None:
-        if self._placed is None and len(self.pending) > 16:
+        if self._placed is None and (len(self.pending) > 16 or not self._restored):  # index them all, once
             self._placed = {}
             for order, keys in self.orders.items():
                 for key in keys:

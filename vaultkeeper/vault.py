@@ -6,7 +6,7 @@ import contextlib
 import gc
 import marshal
 import pickle
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -18,7 +18,7 @@ from vaultkeeper.model import ParsedNote, Person, Problem, Report
 from vaultkeeper.people import Names, PeopleIndex, may_link
 from vaultkeeper.reading import Read, read_many, read_one
 from vaultkeeper.scan import Layout, read_layout_of, scan_notes, stamps_of
-from vaultkeeper.spill import SPILL_AFTER, Spill
+from vaultkeeper.spill import SPILL_AFTER, Held, Spill
 from vaultkeeper.standing import Standing
 from vaultkeeper.views import ViewCache
 
@@ -90,8 +90,7 @@ class NoteSet:
         self.views = ViewCache()
         self._blocks: set[str] = set()
         self._troubled: set[str] = set()  # notes with problems
-        self._fresh: list[tuple[str, Stamp, bytes]] = []  # parses for the cache to keep: path, stamp, digest
-        self._pickles: MutableMapping[str, bytes] = {}  # of those (and in a full read, of every note)
+        self._pickles: Held | Spill = Held()  # notes read (in a full read, every note), for the cache
         self._state_from: ParseCache | None = None  # the cache whose saved state this was restored from
         self._unread: set[str] = set()  # notes that could not be read this time
 
@@ -148,13 +147,12 @@ class NoteSet:
         several times the memory of their pickles, which the cache stores anyway. In a
         large vault the pickles are held on disk (`Spill`).
         """
-        blobs = self._pickles = Spill(paths) if len(paths) >= SPILL_AFTER else {}
+        blobs = self._pickles = Spill(paths) if len(paths) >= SPILL_AFTER else Held()
         people: dict[str, Names] = {}
         linking: list[str] = []
 
-        def hold(note: ParsedNote, blob: bytes) -> None:
+        def hold(note: ParsedNote) -> None:
             path = note.path
-            blobs[path] = blob
             if note.person is not None:
                 people[path] = Names(note.person.name, note.person.aliases)
             if may_link(note):
@@ -162,13 +160,14 @@ class NoteSet:
             self._note_flags(note)
 
         for note, blob in cached.values():
-            hold(note, blob)
+            blobs.add(note.path, blob)
+            hold(note)
         todo = [path for path in paths if path not in cached]
         if progress:
             progress(len(paths) - len(todo))
         for read in read_many(self.layout, todo, already_read):
-            hold(read.note, read.blob or pickle.dumps(read.note, 5))
             self._keep(read, stamps)
+            hold(read.note)
             if progress:
                 progress(1)
         self.index.fill(LazyMap(lambda path: pickle.loads(blobs[path]), blobs), people, sorted(linking))  # noqa: S301
@@ -190,19 +189,18 @@ class NoteSet:
             progress(len(paths) - len(todo))
         for read in read_many(self.layout, todo, already_read):
             self.put(read.note)
-            self._pickles[read.note.path] = read.blob or pickle.dumps(read.note, 5)
             self._keep(read, stamps)
             if progress:
                 progress(1)
         return self
 
     def _keep(self, read: Read, stamps: dict[str, Stamp]) -> None:
-        """Remember a note just read (and pickled) for the cache: its digest, not its bytes."""
+        """Hold a note just read, pickled, and what the cache keeps of it: its stamp and digest."""
         path = read.note.path
+        blob = read.blob or pickle.dumps(read.note, 5)
         if read.digest is None:  # could not be read: the cache must not keep an older parse of it
             self._unread.add(path)
-        elif path in stamps:
-            self._fresh.append((path, stamps[path], read.digest))
+        self._pickles.add(path, blob, stamps.get(path), read.digest)
 
     @classmethod
     def _restore(cls, layout: Layout, saved: dict[str, Any], cache: ParseCache) -> NoteSet | None:
@@ -232,10 +230,10 @@ class NoteSet:
         resolved = {source: self.index.resolved(source) for source in changed if source in self.notes}
         if self._state_from is None:  # every note was resolved: rows need only the ones that link someone
             resolved = {source: value for source, value in resolved.items() if value is not None}
-        keep = set(self.notes) - self._unread
-        fresh = ((path, stamp, hashed, self._pickles[path]) for path, stamp, hashed in self._fresh)
-        cache.store(fresh, self.layout.parse_key, keep, resolved, self._state(cache), self._state_from is None)
-        self._fresh = []
+        gone = [path for path in cache.known if path not in self.notes or path in self._unread]
+        state = self._state(cache)
+        cache.store(self._pickles.fresh(), self.layout.parse_key, gone, resolved, state, self._state_from is None)
+        self._pickles.saved()
 
     def _state(self, cache: ParseCache) -> dict[str, Any] | None:
         """The joined state to save, if there is a whole one (after a build)."""
