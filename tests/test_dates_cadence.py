@@ -1,9 +1,11 @@
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vaultkeeper.cadence import Cadence, CadenceError, parse_cadence
-from vaultkeeper.dates import Birthday, DateError, add_months, parse_birthday, parse_date
+from vaultkeeper.dates import Birthday, DateError, add_months, days_in_month, is_leap, parse_birthday, parse_date
 
 
 @pytest.mark.parametrize(
@@ -137,3 +139,11 @@ def test_feb_29_birthday_is_feb_28_in_other_years():
     assert Birthday(2, 29).next_after(date(2026, 2, 1)) == date(2026, 2, 28)
     assert Birthday(2, 29).next_after(date(2028, 2, 1)) == date(2028, 2, 29)
     assert Birthday(1, 5).next_after(date(2026, 12, 30)) == date(2027, 1, 5)
+
+
+@given(st.integers(1, 9999), st.integers(1, 12))
+def test_month_lengths_are_the_calendar_modules(year, month):
+    import calendar
+
+    assert days_in_month(year, month) == calendar.monthrange(year, month)[1]
+    assert is_leap(year) == calendar.isleap(year)

@@ -6,7 +6,6 @@ Planning reads and renders only; applying is the only step that writes, so
 
 from __future__ import annotations
 
-import difflib
 import os
 from datetime import date
 from pathlib import Path
@@ -43,6 +42,8 @@ class Change(NamedTuple):
     stamp: tuple[int, int] | None = None  # (size, mtime_ns) the file must still have
 
     def diff(self) -> str:
+        import difflib  # here: only --dry-run shows a diff
+
         old = (self.old or b"").decode("utf-8", "replace").splitlines(keepends=True)
         new = self.new.decode("utf-8", "replace").splitlines(keepends=True)
         return "".join(difflib.unified_diff(old, new, f"a/{self.path}", f"b/{self.path}"))

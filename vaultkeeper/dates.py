@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import os
 import re
 from datetime import date, datetime
@@ -86,7 +85,7 @@ class Birthday(NamedTuple):  # a named tuple: see vaultkeeper.model
 
 
 def _anniversary(year: int, month: int, day: int) -> date:
-    if month == 2 and day == 29 and not calendar.isleap(year):
+    if month == 2 and day == 29 and not is_leap(year):
         return date(year, 2, 28)
     return date(year, month, day)
 
@@ -115,8 +114,19 @@ def add_months(day: date, months: int) -> date:
     index = day.year * 12 + (day.month - 1) + months
     year, month = divmod(index, 12)
     month += 1
-    last = calendar.monthrange(year, month)[1]
-    return date(year, month, min(day.day, last))
+    return date(year, month, min(day.day, days_in_month(year, month)))
+
+
+# Not the calendar module's: importing it (and locale) is 2 ms of every build's start.
+_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def days_in_month(year: int, month: int) -> int:
+    return 29 if month == 2 and is_leap(year) else _DAYS[month - 1]
 
 
 def resolve_today(option: str | None) -> date:

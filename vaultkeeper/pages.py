@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -138,6 +137,8 @@ class RenderMemo:
 
 def _template_frame(error: BaseException) -> tuple[str | None, int | None]:
     """The template file and line where a rendering error happened (Jinja maps frames)."""
+    import traceback  # here: only a failing template needs it
+
     found: tuple[str | None, int | None] = (None, None)
     for frame in traceback.extract_tb(error.__traceback__):
         if frame.filename.endswith(".j2"):
