@@ -454,3 +454,29 @@ def test_pages_as_last_rendered_are_not_rendered_again(tmp_path, monkeypatch):
     (root / ".vaultkeeper/templates/Focus.md.j2").write_text("# mine\n")
     run_build(root, TODAY)
     assert (root / "Relationships/Focus.md").read_text().startswith("# mine\n")
+
+
+def test_a_note_that_cannot_be_read_now_loses_its_row(tmp_path, monkeypatch):
+    """Its older parse must not come back as valid later, against the state this build saved."""
+    root = vault(tmp_path)
+    run_build(root, TODAY)
+    note = root / f"People/{NAMES[0]}.md"
+    note.write_text(note.read_text() + "- 2026-11-24 coffee\n")
+
+    def deny(path, *args):
+        if str(path).endswith(f"{NAMES[0]}.md"):
+            raise PermissionError(13, "Permission denied")
+        return open(path, *args)
+
+    monkeypatch.setattr(reading, "open", deny, raising=False)  # root may read anything
+    result = run_build(root, TODAY)
+    assert [p.as_text() for p in result.problems if "cannot read" in p.message] == [
+        f"People/{NAMES[0]}.md: cannot read: Permission denied"
+    ]
+    cache = ParseCache(root)
+    kept = cache.parsed([f"People/{NAMES[0]}.md", f"People/{NAMES[1]}.md"])
+    cache.close()
+    assert list(kept) == [f"People/{NAMES[1]}.md"]
+    monkeypatch.undo()
+    run_build(root, TODAY)
+    assert_as_without_cache(root)

@@ -234,7 +234,7 @@ class ParseCache:
         self,
         entries: Iterable[tuple[str, Stamp, bytes, bytes]],
         context: str,
-        gone: list[str],
+        gone: Iterable[str],
         resolved: dict[str, object],
         state: dict[str, Any] | None,
         reset_resolved: bool = False,

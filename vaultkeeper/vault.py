@@ -230,7 +230,8 @@ class NoteSet:
         resolved = {source: self.index.resolved(source) for source in changed if source in self.notes}
         if self._state_from is None:  # every note was resolved: rows need only the ones that link someone
             resolved = {source: value for source, value in resolved.items() if value is not None}
-        gone = [path for path in cache.known if path not in self.notes or path in self._unread]
+        gone = set(cache.known).difference(self.notes)  # no longer in the vault
+        gone.update(self._unread.intersection(cache.known))  # unreadable now
         state = self._state(cache)
         cache.store(self._pickles.fresh(), self.layout.parse_key, gone, resolved, state, self._state_from is None)
         self._pickles.saved()
