@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import sqlite3
 from unittest import mock
 
 from conftest import TODAY
@@ -153,3 +154,29 @@ def test_the_cache_keeps_each_notes_own_parse_from_a_spilled_read(tmp_path, monk
     cache.close()
     assert sorted(stored) == paths
     assert all(stored[path] == vault_module.read_note(layout, path) for path in paths)
+
+
+def test_a_full_read_from_cached_rows_spills_them_as_they_come(tmp_path, monkeypatch):
+    """What `watch` does at start, and a build whose saved state cannot be used."""
+    from test_cache import assert_as_without_cache, vault
+
+    from vaultkeeper.cache import CACHE_FILE
+    from vaultkeeper.scan import list_notes, read_layout_of
+
+    monkeypatch.setattr(vault_module, "SPILL_AFTER", 0)
+    root = vault(tmp_path)
+    for index in range(30):
+        (root / f"Daily/2026-10-{index % 28 + 1:02d}.md").write_text(f"- met [[Ada]] gave:: tea {index}\n")
+    run_build(root, TODAY)
+    with sqlite3.connect(root / CACHE_FILE) as db:
+        db.execute("DELETE FROM saved WHERE key IN ('state', 'index', 'last')")
+    made: list[Spill] = []
+    monkeypatch.setattr(vault_module, "Spill", lambda paths: made.append(Spill(paths)) or made[-1])
+    read: list[str] = []
+    reads = vault_module.read_many
+    monkeypatch.setattr(vault_module, "read_many", lambda layout, paths, *rest: read.extend(paths) or reads(layout, paths, *rest))
+    (root / "Relationships/Focus.md").unlink()  # something to write
+    assert run_build(root, TODAY).changes
+    assert read == ["Home.md"]  # the build before filled its block: every other note came from its row
+    assert len(made) == 1 and sorted(made[0]) == list_notes(read_layout_of(root))  # all held in the spill
+    assert_as_without_cache(root)

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from vaultkeeper import __version__
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Iterator
 
     from vaultkeeper.model import ParsedNote
 
@@ -165,18 +165,17 @@ class ParseCache:
 
     def parsed(self, paths: list[str]) -> dict[str, ParsedNote]:
         """The cached parses of these (valid) paths; a row that cannot be read is left out."""
-        return {path: note for path, (note, _) in self.rows(paths).items()}
+        return {note.path: note for note, _ in self.rows(paths)}
 
-    def rows(self, paths: list[str]) -> dict[str, tuple[ParsedNote, bytes]]:
-        """The cached parses of these (valid) paths with their pickles; unreadable rows left out."""
+    def rows(self, paths: list[str]) -> Iterator[tuple[ParsedNote, bytes]]:
+        """The cached parses of these (valid) paths with their pickles, as they are read (so a
+        whole vault's are never all in memory at once); unreadable rows left out."""
         from vaultkeeper.model import ParsedNote  # not needed on the no-op fast path
 
-        found: dict[str, tuple[ParsedNote, bytes]] = {}
         for path, blob in self._blobs("parsed", paths):
             note = _unpickle(blob)
             if isinstance(note, ParsedNote) and note.path == path:
-                found[path] = (note, blob)
-        return found
+                yield note, blob
 
     def note(self, path: str) -> ParsedNote:
         """One cached parse the saved state refers to."""
@@ -198,22 +197,23 @@ class ParseCache:
                 return value
         raise StaleState(path)
 
-    def _blobs(self, column: str, paths: list[str]) -> list[tuple[str, bytes]]:
+    def _blobs(self, column: str, paths: list[str]) -> Iterator[tuple[str, bytes]]:
+        """(path, value) of a column for these paths, as they are read; a database error ends them."""
         if self.db is None:
-            return []
+            return
         try:
             if len(paths) > 2000:  # most of the vault: one pass over the table
                 wanted = set(paths)
-                rows = self.db.execute(f"SELECT path, {column} FROM notes").fetchall()  # noqa: S608 - a fixed column
-                return [(path, blob) for path, blob in rows if path in wanted]
-            found = []
+                for path, blob in self.db.execute(f"SELECT path, {column} FROM notes"):  # noqa: S608 - a fixed column
+                    if path in wanted:
+                        yield path, blob
+                return
             for start in range(0, len(paths), 500):
                 chunk = paths[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                found += self.db.execute(f"SELECT path, {column} FROM notes WHERE path IN ({marks})", chunk).fetchall()  # noqa: S608
-            return found
+                yield from self.db.execute(f"SELECT path, {column} FROM notes WHERE path IN ({marks})", chunk).fetchall()  # noqa: S608
         except sqlite3.Error:
-            return []
+            return
 
     def state(self) -> dict[str, Any] | None:
         """The joined state the last build saved, consistent with the rows `check` saw.

@@ -6,7 +6,7 @@ import contextlib
 import gc
 import marshal
 import pickle
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -119,7 +119,7 @@ class NoteSet:
             paths = sorted(stamps)
         cache = cache if cache is not None and cache.usable else None
         if cache is None:
-            return cls(layout)._read_all(paths, {}, {}, {}, progress)
+            return cls(layout)._read_all(paths, (), {}, {}, progress)
         stamps = stamps_of(layout.root, paths) if stamps is None else stamps
         valid, already_read = cache.check(stamps, layout.parse_key, layout.root)
         saved = cache.state() if use_state else None
@@ -136,7 +136,7 @@ class NoteSet:
     def _read_all(
         self,
         paths: list[str],
-        cached: dict[str, tuple[ParsedNote, bytes]],
+        cached: Iterable[tuple[ParsedNote, bytes]],
         stamps: dict[str, Stamp],
         already_read: dict[str, bytes],
         progress: Callable[[int], None] | None,
@@ -159,10 +159,10 @@ class NoteSet:
                 linking.append(path)
             self._note_flags(note)
 
-        for note, blob in cached.values():
+        for note, blob in cached:
             blobs.add(note.path, blob)
             hold(note)
-        todo = [path for path in paths if path not in cached]
+        todo = [path for path in paths if path not in blobs]
         if progress:
             progress(len(paths) - len(todo))
         for read in read_many(self.layout, todo, already_read):
