@@ -6,7 +6,7 @@ import hashlib
 import os
 import re
 from datetime import date
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -115,17 +115,14 @@ def moment_regex(fmt: str) -> re.Pattern[str]:
 AUTO_DAILY = DailyRule(None, moment_regex("YYYY-MM-DD"))
 
 
-class Layout:
+class Layout(NamedTuple):
     """What to read in a vault: the configuration plus Obsidian's own settings."""
 
-    def __init__(
-        self, root: Path, config: Config, skipped: tuple[str, ...], daily: DailyRule, problems: tuple[Problem, ...] = ()
-    ) -> None:
-        self.root = root
-        self.config = config
-        self.skipped = skipped
-        self.daily = daily
-        self.problems = problems
+    root: Path
+    config: Config
+    skipped: tuple[str, ...]
+    daily: DailyRule
+    problems: tuple[Problem, ...] = ()
 
     def is_skipped(self, path: str) -> bool:
         """Whether a vault-relative file or folder must never be read."""
@@ -136,8 +133,8 @@ class Layout:
             return True
         return any(glob_match(path, pattern) for pattern in self.config.exclude)
 
-    @cached_property
-    def parse_key(self) -> str:
+    @property
+    def parse_key(self) -> str:  # made again each time: a build asks twice
         """Everything besides a note's path and bytes that its parse depends on."""
         daily = (self.daily.folder, self.daily.pattern.pattern)
         text = repr((self.config.people, daily, tuple(h.lower() for h in self.config.log_headings)))

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from vaultkeeper.cache import ParseCache, StaleState, Stamp
 from vaultkeeper.lazy import LazyMap
@@ -23,28 +23,17 @@ from vaultkeeper.standing import Standing
 from vaultkeeper.views import ViewCache
 
 
-class Vault:
+class Vault(NamedTuple):
     """A vault as read: its layout, every parsed note, and the people they make."""
 
-    def __init__(
-        self,
-        layout: Layout,
-        notes: Mapping[str, ParsedNote],
-        people: Mapping[str, Person],  # by path
-        problems: tuple[Problem, ...],
-        block_notes: tuple[str, ...],  # notes with vaultkeeper blocks to fill, sorted
-        standing: Standing,
-        views: ViewCache,
-        preload: Callable[[], None] | None,  # reads every note's cached parse at once
-    ) -> None:
-        self.layout = layout
-        self.notes = notes
-        self.people = people
-        self.problems = problems
-        self.block_notes = block_notes
-        self.standing = standing
-        self.views = views
-        self.preload = preload
+    layout: Layout
+    notes: Mapping[str, ParsedNote]
+    people: Mapping[str, Person]  # by path
+    problems: tuple[Problem, ...]
+    block_notes: tuple[str, ...]  # notes with vaultkeeper blocks to fill, sorted
+    standing: Standing
+    views: ViewCache
+    preload: Callable[[], None] | None  # reads every note's cached parse at once
 
     def at(self, today: date) -> Standing:
         """Everyone's state on `today`."""
