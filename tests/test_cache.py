@@ -374,12 +374,14 @@ def test_reading_in_two_processes_gives_the_same_notes(tmp_path, monkeypatch):
     together = NoteSet.read(layout)
     assert dict(together.notes) == dict(alone.notes) and len(alone.notes) == 93
     reads = list(reading.read_many(layout, sorted(alone.notes), {}))
-    assert sorted(read.note.path for read in reads) == sorted(alone.notes)
+    assert sorted(read.path for read in reads) == sorted(alone.notes)
     assert sum(read.blob is not None for read in reads) == 93 - 93 // 2  # half came back from the other process
+    assert all(read.note is None for read in reads if read.blob)  # and were not unpickled here
+    assert all(read.gist == reading.gist(read.parsed()) for read in reads)
 
     monkeypatch.setattr(reading, "_read_pickled", _fails_on_extra50)
     reads = list(reading.read_many(layout, sorted(alone.notes), {}))
-    assert {read.note.path: read.note for read in reads} == dict(alone.notes) and len(reads) == 93
+    assert {read.path: read.parsed() for read in reads} == dict(alone.notes) and len(reads) == 93
     assert sum(read.blob is None for read in reads) == 46 + 10  # that part read here, and this process's half
 
 

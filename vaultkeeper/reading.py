@@ -1,9 +1,10 @@
 """Reading and parsing many notes, half of them in a forked process when there are enough to pay.
 
 The other process sends each parse back pickled, which the cache keeps as it
-is, so the only extra work is unpickling in this process: measured on two
-cores, a cold build of the 10,000-person vault reads its notes in about 60% of
-the time. With one core, few notes or no `fork`, everything is read here.
+is, with its gist (what joining the whole vault needs before the parse itself),
+so this process unpickles a note only when it is used: measured on two cores,
+a cold build of the 10,000-person vault reads its notes in about 60% of the
+time. With one core, few notes or no `fork`, everything is read here.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from vaultkeeper.cache import digest
 from vaultkeeper.model import ParsedNote, Problem
 from vaultkeeper.parse import Context, parse_note
+from vaultkeeper.people import Names, may_link
 from vaultkeeper.scan import Layout
 
 if TYPE_CHECKING:
@@ -25,13 +27,37 @@ if TYPE_CHECKING:
 PARALLEL_AFTER = 2000  # notes to parse; below this a second process costs more than it saves
 
 
-class Read(NamedTuple):  # a named tuple: see vaultkeeper.model
-    """One note read: its parse, the digest of its bytes (None if it could not be read)
-    and, when another process parsed it, the parse pickled."""
+class Gist(NamedTuple):  # named tuples: see vaultkeeper.model
+    """What joining a whole vault needs of a note before its parse: the person's names,
+    whether it may link someone (see `may_link`), whether it has blocks or problems."""
 
-    note: ParsedNote
+    names: Names | None
+    links: bool
+    blocks: bool
+    problems: bool
+
+
+def gist(note: ParsedNote) -> Gist:
+    person = note.person
+    names = None if person is None else Names(person.name, person.aliases)
+    return Gist(names, may_link(note), bool(note.blocks), bool(note.problems))
+
+
+class Read(NamedTuple):
+    """One note read: its gist, the digest of its bytes (None if it could not be read) and
+    its parse, made here, or pickled when another process made it."""
+
+    path: str
+    gist: Gist
     digest: bytes | None
+    note: ParsedNote | None = None
     blob: bytes | None = None
+
+    def parsed(self) -> ParsedNote:
+        if self.note is not None:
+            return self.note
+        assert self.blob is not None
+        return pickle.loads(self.blob)  # noqa: S301 - made by this program a moment ago
 
 
 def context_for(layout: Layout, path: str) -> Context:
@@ -57,13 +83,14 @@ def read_bytes(layout: Layout, path: str) -> bytes | ParsedNote:
 def read_one(layout: Layout, path: str, data: bytes | None = None) -> Read:
     found = read_bytes(layout, path) if data is None else data
     if isinstance(found, ParsedNote):
-        return Read(found, None)
-    return Read(parse_note(path, found, context_for(layout, path)), digest(found))
+        return Read(path, gist(found), None, found)
+    note = parse_note(path, found, context_for(layout, path))
+    return Read(path, gist(note), digest(found), note)
 
 
 def read_many(layout: Layout, paths: list[str], already_read: dict[str, bytes]) -> Iterator[Read]:
     """Every note at `paths`, in no particular order."""
-    theirs: list[tuple[list[str], Future[list[tuple[str, bytes, bytes | None]]]]] = []
+    theirs: list[tuple[list[str], Future[list[tuple[str, bytes, bytes | None, Gist]]]]] = []
     mine = paths
     if len(paths) >= PARALLEL_AFTER and (os.cpu_count() or 1) > 1 and _can_fork_safely():
         import multiprocessing  # here: a build after one edit has no use for them
@@ -92,7 +119,7 @@ CHUNK = 1000  # notes the other process sends back at once
 def _taken(
     layout: Layout,
     chunk: list[str],
-    future: Future[list[tuple[str, bytes, bytes | None]]],
+    future: Future[list[tuple[str, bytes, bytes | None, Gist]]],
     already_read: dict[str, bytes],
 ) -> Iterator[Read]:
     """The other process's reads of `chunk`, or, if it failed (or died), this process's."""
@@ -101,18 +128,18 @@ def _taken(
     except Exception:  # noqa: BLE001 - read them here instead
         yield from (read_one(layout, path, already_read.get(path)) for path in chunk)
         return
-    for _, blob, hashed in results:
-        yield Read(pickle.loads(blob), hashed, blob)  # noqa: S301 - made by this program a moment ago
+    for path, blob, hashed, summary in results:
+        yield Read(path, summary, hashed, None, blob)
 
 
 def _read_pickled(
     layout: Layout, paths: list[str], already_read: dict[str, bytes]
-) -> list[tuple[str, bytes, bytes | None]]:
+) -> list[tuple[str, bytes, bytes | None, Gist]]:
     """In the other process: parse, and pickle each note for the way back (and the cache)."""
     out = []
     for path in paths:
         read = read_one(layout, path, already_read.get(path))
-        out.append((path, pickle.dumps(read.note, 5), read.digest))
+        out.append((path, pickle.dumps(read.note, 5), read.digest, read.gist))
     return out
 
 

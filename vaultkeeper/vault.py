@@ -15,8 +15,8 @@ from typing import Any, NamedTuple
 from vaultkeeper.cache import ParseCache, StaleState, Stamp
 from vaultkeeper.lazy import LazyMap
 from vaultkeeper.model import ParsedNote, Person, Problem, Report
-from vaultkeeper.people import Names, PeopleIndex, may_link
-from vaultkeeper.reading import Read, read_many, read_one
+from vaultkeeper.people import Names, PeopleIndex
+from vaultkeeper.reading import Gist, Read, gist, read_many, read_one
 from vaultkeeper.scan import Layout, read_layout_of, scan_notes, stamps_of
 from vaultkeeper.spill import SPILL_AFTER, Held, Spill
 from vaultkeeper.standing import Standing
@@ -61,7 +61,7 @@ def without_cycle_collection() -> Iterator[None]:
 
 def read_note(layout: Layout, path: str, data: bytes | None = None) -> ParsedNote:
     """Parse one note from disk; a file that vanished or cannot be read is a problem."""
-    return read_one(layout, path, data).note
+    return read_one(layout, path, data).parsed()
 
 
 class NoteSet:
@@ -140,23 +140,22 @@ class NoteSet:
         people: dict[str, Names] = {}
         linking: list[str] = []
 
-        def hold(note: ParsedNote) -> None:
-            path = note.path
-            if note.person is not None:
-                people[path] = Names(note.person.name, note.person.aliases)
-            if may_link(note):
+        def hold(path: str, brief: Gist) -> None:
+            if brief.names is not None:
+                people[path] = brief.names
+            if brief.links:
                 linking.append(path)
-            self._note_flags(note)
+            self._flags(path, brief.blocks, brief.problems)
 
         for note, blob in cached:
             blobs.add(note.path, blob)
-            hold(note)
+            hold(note.path, gist(note))
         todo = [path for path in paths if path not in blobs]
         if progress:
             progress(len(paths) - len(todo))
         for read in read_many(self.layout, todo, already_read):
             self._keep(read, stamps)
-            hold(read.note)
+            hold(read.path, read.gist)
             if progress:
                 progress(1)
         self.index.fill(LazyMap(lambda path: pickle.loads(blobs[path]), blobs), people, sorted(linking))  # noqa: S301
@@ -177,7 +176,7 @@ class NoteSet:
         if progress:
             progress(len(paths) - len(todo))
         for read in read_many(self.layout, todo, already_read):
-            self.put(read.note)
+            self.put(read.parsed())
             self._keep(read, stamps)
             if progress:
                 progress(1)
@@ -185,7 +184,7 @@ class NoteSet:
 
     def _keep(self, read: Read, stamps: dict[str, Stamp]) -> None:
         """Hold a note just read, pickled, and what the cache keeps of it: its stamp and digest."""
-        path = read.note.path
+        path = read.path
         blob = read.blob or pickle.dumps(read.note, 5)
         if read.digest is None:  # could not be read: the cache must not keep an older parse of it
             self._unread.add(path)
@@ -248,8 +247,11 @@ class NoteSet:
         self._note_flags(note)
 
     def _note_flags(self, note: ParsedNote) -> None:
-        (self._blocks.add if note.blocks else self._blocks.discard)(note.path)
-        (self._troubled.add if note.problems else self._troubled.discard)(note.path)
+        self._flags(note.path, bool(note.blocks), bool(note.problems))
+
+    def _flags(self, path: str, blocks: bool, problems: bool) -> None:
+        (self._blocks.add if blocks else self._blocks.discard)(path)
+        (self._troubled.add if problems else self._troubled.discard)(path)
 
     def forget(self, path: str) -> None:
         if path in self.notes:
