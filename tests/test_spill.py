@@ -180,3 +180,11 @@ def test_a_full_read_from_cached_rows_spills_them_as_they_come(tmp_path, monkeyp
     assert read == ["Home.md"]  # the build before filled its block: every other note came from its row
     assert len(made) == 1 and sorted(made[0]) == list_notes(read_layout_of(root))  # all held in the spill
     assert_as_without_cache(root)
+
+
+def test_without_pread_the_pickles_stay_in_memory(monkeypatch):
+    monkeypatch.delattr(spill.os, "pread")
+    held = Spill(PATHS)
+    held.add(PATHS[0], b"kept", STAMP, b"d")
+    assert held._memory is not None and held[PATHS[0]] == b"kept"
+    assert list(held.fresh()) == [(PATHS[0], STAMP, b"d", b"kept")]

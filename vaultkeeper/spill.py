@@ -73,6 +73,9 @@ class Spill(Mapping[str, bytes]):
         self._count = 0
         self._memory: Held | None = None  # where they all go if the file cannot be written
         self._file: BinaryIO | None = None
+        if not hasattr(os, "pread"):  # Windows: read back would need a seek, shared with the writes
+            self._memory = Held()
+            return
         try:
             import tempfile  # here: most builds never need it
 
