@@ -188,3 +188,18 @@ def test_without_pread_the_pickles_stay_in_memory(monkeypatch):
     held.add(PATHS[0], b"kept", STAMP, b"d")
     assert held._memory is not None and held[PATHS[0]] == b"kept"
     assert list(held.fresh()) == [(PATHS[0], STAMP, b"d", b"kept")]
+
+
+def test_a_full_read_given_paths_in_any_order_holds_each_notes_own_parse(tmp_path, monkeypatch):
+    from test_cache import vault
+
+    from vaultkeeper.scan import list_notes, read_layout_of
+    from vaultkeeper.vault import NoteSet
+
+    root = vault(tmp_path)
+    layout = read_layout_of(root)
+    expected = dict(NoteSet.read(layout).notes)
+    monkeypatch.setattr(vault_module, "SPILL_AFTER", 0)
+    spilled = NoteSet.read(layout, None, list(reversed(list_notes(layout))))
+    assert isinstance(spilled._pickles, Spill) and dict(spilled.notes) == expected
+    assert not spilled._pickles._extra  # each at its place, none found by a linear search

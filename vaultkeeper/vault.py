@@ -105,7 +105,7 @@ class NoteSet:
         """
         if paths is None:
             stamps = scan_notes(layout)  # one walk lists and stats
-            paths = sorted(stamps)
+            paths = list(stamps)
         cache = cache if cache is not None and cache.usable else None
         if cache is None:
             return cls(layout)._read_all(paths, (), {}, {}, progress)
@@ -136,6 +136,7 @@ class NoteSet:
         several times the memory of their pickles, which the cache stores anyway. In a
         large vault the pickles are held on disk (`Spill`).
         """
+        paths = sorted(paths)  # the order a spill keeps them in, and the order they are read in
         blobs = self._pickles = Spill(paths) if len(paths) >= SPILL_AFTER else Held()
         people: dict[str, Names] = {}
         linking: list[str] = []
@@ -172,7 +173,7 @@ class NoteSet:
         """Forget notes no longer there; read those new or changed since the cache saw them."""
         for path in set(self.notes) - set(paths):
             self.forget(path)
-        todo = [path for path in paths if path not in valid]  # a valid path has a row, so a note here
+        todo = sorted(path for path in paths if path not in valid)  # a valid path has a row, so a note here
         if progress:
             progress(len(paths) - len(todo))
         for read in read_many(self.layout, todo, already_read):
