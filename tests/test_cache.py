@@ -53,28 +53,33 @@ def assert_as_without_cache(root: Path, day: date = TODAY) -> None:
     assert pages(root) == with_cache
 
 
+def edit_randomly(root: Path, rng: random.Random) -> None:
+    """Write, rewrite or delete a person or daily note, now and then keeping its size and mtime."""
+    target = root / rng.choice(["People", "Daily"]) / f"{rng.choice(NAMES)}{rng.choice(['', '-2'])}.md"
+    if target.parent.name == "Daily":
+        target = root / "Daily" / f"2026-11-{rng.randint(1, 9):02d}.md"
+    action = rng.random()
+    if action < 0.2 and target.exists():
+        target.unlink()
+    elif target.parent.name == "Daily":
+        folder = rng.choice(["", "", "People/"])  # a path-form link now and then
+        target.write_text(f"- met [[{folder}{rng.choice(NAMES)}{rng.choice(['', 'y', 'z'])}]] gave:: tea\n")
+    else:
+        target.write_text(person(rng))
+    if rng.random() < 0.3:  # same size, same mtime, different content: only the hash can tell
+        stat = target.stat() if target.exists() else None
+        if stat:
+            data = bytearray(target.read_bytes())
+            data[-2] = ord("y") if data[-2] != ord("y") else ord("z")
+            target.write_bytes(bytes(data))
+            os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+
+
 def test_cached_builds_equal_cold_builds_after_random_edits(tmp_path):
     root = vault(tmp_path)
     rng = random.Random(1)
     for step in range(60):
-        target = root / rng.choice(["People", "Daily"]) / f"{rng.choice(NAMES)}{rng.choice(['', '-2'])}.md"
-        if target.parent.name == "Daily":
-            target = root / "Daily" / f"2026-11-{rng.randint(1, 9):02d}.md"
-        action = rng.random()
-        if action < 0.2 and target.exists():
-            target.unlink()
-        elif target.parent.name == "Daily":
-            folder = rng.choice(["", "", "People/"])  # a path-form link now and then
-            target.write_text(f"- met [[{folder}{rng.choice(NAMES)}{rng.choice(['', 'y', 'z'])}]] gave:: tea\n")
-        else:
-            target.write_text(person(rng))
-        if rng.random() < 0.3:  # same size, same mtime, different content: only the hash can tell
-            stat = target.stat() if target.exists() else None
-            if stat:
-                data = bytearray(target.read_bytes())
-                data[-2] = ord("y") if data[-2] != ord("y") else ord("z")
-                target.write_bytes(bytes(data))
-                os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        edit_randomly(root, rng)
         cached = run_build(root, TODAY)
         assert not cached.errors
         with_cache = pages(root)

@@ -74,6 +74,11 @@ class LazyMap(MutableMapping[K, V]):
         return len(self._values) + len(self._unmade)
 
     @property
+    def unmade(self) -> bool:
+        """Whether some value is still to be made."""
+        return bool(self._unmade)
+
+    @property
     def made(self) -> dict[K, V]:
         """The values made or set so far."""
         return self._values

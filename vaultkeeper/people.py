@@ -371,6 +371,11 @@ class PeopleIndex:
             if isinstance(mapping, LazyMap):
                 mapping.make_all(make_many)  # type: ignore[arg-type]
 
+    def preloaded(self) -> bool:
+        """Whether every restored note and resolved link is in memory (after `preload`, all
+        but those whose rows could not be read)."""
+        return not any(isinstance(mapping, LazyMap) and mapping.unmade for mapping in (self.notes, self._resolved))
+
     def take_resolved_changes(self) -> set[str]:
         """Notes whose links were resolved again since the last call."""
         changes, self._re_resolved = self._re_resolved, set()

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from vaultkeeper.cache import ParseCache, StaleState, Stamp
+from vaultkeeper.cache import CACHE_FILE, ParseCache, StaleState, Stamp
 from vaultkeeper.lazy import LazyMap
 from vaultkeeper.model import ParsedNote, Person, Problem, Report
 from vaultkeeper.people import Names, PeopleIndex
@@ -243,6 +243,14 @@ class NoteSet:
             "troubled": self._troubled,
         }
 
+    def load_rest(self) -> None:
+        """Read all that a restored state still leaves in the cache, so that it can be closed
+        (`StaleState` if some of it cannot be read)."""
+        if self._state_from is not None:
+            self._preload()
+            if not self.index.preloaded():
+                raise StaleState("a row the saved state needs cannot be read")
+
     def put(self, note: ParsedNote) -> None:
         self.index.put(note)
         self._note_flags(note)
@@ -294,7 +302,23 @@ class NoteSet:
         self.index.preload(self._state_from.parsed, self._state_from.resolved_many)
 
 
-def load_vault(root: Path) -> Vault:
-    """Read every note of the vault at `root`."""
+def load_vault(root: Path, use_cache: bool = True) -> Vault:
+    """Read every note of the vault at `root`, through the cache the last build left if any.
+
+    Reading only: the cache is neither created nor saved (that is the build's),
+    and everything is loaded from it before it is closed, so the vault returned
+    never needs it again.
+    """
+    layout = read_layout_of(root)
     with without_cycle_collection():
-        return NoteSet.read(read_layout_of(root)).vault()
+        if use_cache and (root / CACHE_FILE).is_file():
+            cache = ParseCache(root)
+            try:
+                notes = NoteSet.read(layout, cache)
+                notes.load_rest()
+                return notes.vault()._replace(preload=None)
+            except StaleState:  # a row the saved state needs is unreadable
+                pass
+            finally:
+                cache.close()
+        return NoteSet.read(layout).vault()

@@ -1,0 +1,103 @@
+"""Commands that read the vault (status, show, doctor, export, capture) read it through the
+cache the last build left, and see exactly what a read without it sees."""
+
+import gc
+import random
+import sqlite3
+from datetime import date
+from pathlib import Path
+
+from click.testing import CliRunner
+from test_cache import TODAY, edit_randomly, vault
+
+from vaultkeeper.builder import run_build
+from vaultkeeper.cache import CACHE_FILE
+from vaultkeeper.cli import cli
+from vaultkeeper.report import dumps
+from vaultkeeper.vault import load_vault
+
+
+def status(root: Path, day: date = TODAY, use_cache: bool = True) -> str:
+    return dumps(load_vault(root, use_cache=use_cache).report(day))
+
+
+def cache_contents(root: Path) -> tuple[list[tuple], list[tuple]]:
+    db = sqlite3.connect(root / CACHE_FILE)
+    try:
+        return db.execute("SELECT * FROM notes ORDER BY path").fetchall(), db.execute(
+            "SELECT * FROM saved ORDER BY key"
+        ).fetchall()
+    finally:
+        db.close()
+
+
+def test_status_through_the_cache_equals_status_without_it_after_random_edits(tmp_path):
+    root = vault(tmp_path)
+    run_build(root, TODAY)
+    rng = random.Random(7)
+    for step in range(50):
+        edit_randomly(root, rng)
+        if rng.random() < 0.3:  # a build now and then: a saved state, made stale by later edits
+            run_build(root, TODAY)
+        day = rng.choice([TODAY, date(2026, 12, 9)])  # the saved day, or another
+        before = cache_contents(root)
+        assert status(root, day) == status(root, day, use_cache=False), f"step {step}"
+        assert cache_contents(root) == before, "a command that reads must not write the cache"
+
+
+def test_status_uses_the_saved_state(tmp_path, monkeypatch):
+    from vaultkeeper import reading
+
+    root = vault(tmp_path)
+    run_build(root, TODAY)
+    expected = status(root, use_cache=False)
+    (root / "People/Ada.md").write_text("---\nstage: new\n---\n## Log\n- 2026-11-20 tea\n")
+    read = []
+    original = reading.read_one
+    monkeypatch.setattr(reading, "read_one", lambda layout, path, data=None: read.append(path) or original(layout, path, data))
+    assert status(root) != expected
+    assert [path for path in read if path != "Home.md"] == ["People/Ada.md"]  # (the build filled Home.md)
+    assert status(root) == status(root, use_cache=False)
+
+
+def test_a_command_that_reads_creates_no_cache(tmp_path):
+    root = vault(tmp_path)  # a .vaultkeeper/ folder, no build yet
+    assert status(root) == status(root, use_cache=False)
+    assert not (root / CACHE_FILE).exists()
+
+
+def test_an_unreadable_row_means_a_read_without_the_cache(tmp_path):
+    root = vault(tmp_path)
+    (root / "Daily").joinpath("2026-11-02.md").write_text("- met [[Bob]] gave:: tea\n")
+    run_build(root, TODAY)
+    expected = status(root, use_cache=False)
+    db = sqlite3.connect(root / CACHE_FILE)
+    db.execute("UPDATE notes SET parsed = X'80049500' WHERE path = 'People/Bob.md'")
+    db.commit()
+    assert status(root) == expected
+    db.close()
+
+
+def test_the_commands_read_through_the_cache_or_not(tmp_path):
+    root = vault(tmp_path)
+    (root / "People/Bad.md").write_text("---\nstage: [\n---\n")  # a problem for doctor to list
+    run_build(root, TODAY)
+    runner = CliRunner()
+    today = ["--today", "2026-11-25"]
+    for command in (["status", str(root), "--json", *today], ["doctor", str(root)], ["show", "Ada", "--vault", str(root), *today], ["export", "ics", str(root), *today]):
+        cached = runner.invoke(cli, command)
+        assert cached.exit_code == (1 if command[0] == "doctor" else 0), cached.output
+        uncached = runner.invoke(cli, [*command, "--no-cache"])
+        assert (uncached.exit_code, uncached.output) == (cached.exit_code, cached.output)
+
+
+def test_a_command_turns_the_cycle_collector_off_only_while_it_runs(tmp_path, monkeypatch):
+    from vaultkeeper import report
+
+    root = vault(tmp_path)
+    seen = []
+    original = report.dumps
+    monkeypatch.setattr(report, "dumps", lambda value: seen.append(gc.isenabled()) or original(value))
+    assert CliRunner().invoke(cli, ["status", str(root), "--json", "--today", "2026-11-25"]).exit_code == 0
+    assert seen == [False]
+    assert gc.isenabled()
