@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import status_json
 
 import vaultkeeper.write as write_module
 from vaultkeeper.blocks import find_blocks
@@ -305,3 +306,28 @@ def test_build_reports_problems_on_stderr_and_exits_0(make_vault):
 def test_sample_vault_pages_are_the_golden_output():
     result = build(SAMPLE, "--check")
     assert result.exit_code == 0, result.output
+
+
+BELOW_A_BLOCK = {
+    ".vaultkeeper/config.toml": "",
+    "People/Ada.md": (
+        "---\nstage: growing\n---\n<!-- vaultkeeper:focus -->\n<!-- /vaultkeeper -->\n"
+        "## Log\n- 2026-11-01 coffee\n- no date here\n"
+    ),
+    "Home.md": "# Home\n<!-- vaultkeeper:focus -->\n<!-- /vaultkeeper -->\n- [ ] send [[Ada]] the paper\n",
+}
+
+
+def test_lines_below_a_filled_block_are_shown_where_the_fill_puts_them(make_vault):
+    root = make_vault(BELOW_A_BLOCK)
+    first = build(root)
+    ada = (root / "People/Ada.md").read_text().splitlines()
+    home = (root / "Home.md").read_text().splitlines()
+    problem = f"People/Ada.md:{ada.index('- no date here') + 1}: log item has no date: no date here"
+    assert ada.index("- no date here") > 7  # the fill moved it
+    assert first.stderr.splitlines() == [problem]
+    assert f"- {problem}" in (root / "Relationships/Dashboard.md").read_text()
+    loops = status_json(root)["people"][0]["open_loops"]
+    assert loops == [{"path": "Home.md", "line": home.index("- [ ] send [[Ada]] the paper") + 1, "text": "send [[Ada]] the paper"}]
+    for args in ((), ("--no-cache",)):  # settled in one build, with or without what it cached
+        assert build(root, *args).stdout.startswith("0 written"), args

@@ -188,6 +188,16 @@ def test_own_writes_do_not_cause_another_update(make_vault, running):
     assert len(runner.lines) == 2
 
 
+def test_lines_below_a_filled_block_are_shown_where_the_fill_puts_them(make_vault, running):
+    ada = "---\nstage: growing\n---\n<!-- vaultkeeper:focus -->\n<!-- /vaultkeeper -->\n## Log\n- no date\n"
+    root = make_vault(VAULT | {"People/Ada.md": ada, "Home.md": VAULT["Home.md"] + "- [ ] ask [[Bob]]\n"})
+    runner = running(root)
+    settled(runner, root)  # the pages show Ada's problem and Bob's open loop at their lines after the fill
+    (root / "People/Cy.md").write_text("---\nstage: growing\n---\n")  # another person in focus: longer blocks
+    wait_until(lambda: runner.watcher.updates == 1, what="one update")
+    settled(runner, root)
+
+
 def test_ignored_files_do_not_trigger_updates(make_vault, running):
     root = make_vault(VAULT)
     runner = running(root)
@@ -235,7 +245,7 @@ def test_pages_are_rebuilt_when_the_date_rolls_over(make_vault, running):
 
 def test_a_failed_update_is_reported_and_watching_goes_on(make_vault, running, monkeypatch):
     root = make_vault(VAULT)
-    real = watch_module.plan_build
+    real = watch_module.plan_notes
     calls = []
 
     def flaky(*args, **kwargs):
@@ -244,7 +254,7 @@ def test_a_failed_update_is_reported_and_watching_goes_on(make_vault, running, m
             raise RuntimeError("disk on fire")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(watch_module, "plan_build", flaky)
+    monkeypatch.setattr(watch_module, "plan_notes", flaky)
     runner = running(root)
     (root / "People/Ada.md").write_text("---\nstage: growing\n---\n")
     wait_until(lambda: runner.errors, what="the error")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from vaultkeeper import front_matter
 from vaultkeeper.blocks import find_blocks
@@ -25,7 +25,7 @@ from vaultkeeper.pages import (
     has_conflict_markers,
     is_pristine,
 )
-from vaultkeeper.vault import Vault
+from vaultkeeper.vault import NoteSet, Vault
 from vaultkeeper.views import arrange
 from vaultkeeper.write import WriteError, ensure_folder, inside, write_atomic
 
@@ -98,6 +98,20 @@ def plan_build(
     for path in vault.block_notes:
         _plan_blocks(plan, root, path, rendered)
     plan.problems = sort_problems(plan.problems)
+    return plan
+
+
+REPLANS = 3  # a template whose line count depends on line numbers could otherwise never settle
+
+
+def plan_notes(notes: NoteSet, today: date, **options: Any) -> Plan:
+    """`plan_build`, planned again when filling a block moves the lines below it in its note, so
+    that problems and open loops there show the lines the note will have once written."""
+    plan = plan_build(notes.vault(), today, **options)
+    for _ in range(REPLANS):
+        if not notes.refill((change.path, change.new) for change in plan.changes):
+            break
+        plan = plan_build(notes.vault(), today, **options)
     return plan
 
 

@@ -89,7 +89,7 @@ def run_build(
             if remembered is not None:
                 unchanged = sorted(remembered["outputs"])
                 return Outcome([], unchanged, remembered["problems"], [], [], remembered["people"], from_cache=True)
-        from vaultkeeper.build import apply_plan, plan_build  # the slow path: parse and render
+        from vaultkeeper.build import apply_plan, plan_notes  # the slow path: parse and render
         from vaultkeeper.pages import RenderMemo
         from vaultkeeper.vault import NoteSet, without_cycle_collection
 
@@ -101,7 +101,7 @@ def run_build(
                     notes = NoteSet.read(layout, cache, paths, stamps, advance, use_state)
             else:
                 notes = NoteSet.read(layout, cache, paths, stamps, use_state=use_state)
-            return notes, plan_build(notes.vault(), today, force=force, memo=memo)
+            return notes, plan_notes(notes, today, force=force, memo=memo)
 
         with without_cycle_collection():
             try:

@@ -251,6 +251,18 @@ class NoteSet:
             if not self.index.preloaded():
                 raise StaleState("a row the saved state needs cannot be read")
 
+    def refill(self, written: Iterable[tuple[str, bytes]]) -> bool:
+        """Take the notes a plan fills blocks in as they will read once written: a block's new
+        length moves the lines below it. Whether any parse changed (then plan again)."""
+        moved = False
+        for path, data in written:
+            if path in self.notes:  # a note, not a page
+                note = read_one(self.layout, path, data).parsed()
+                if note != self.notes[path]:
+                    self.put(note)
+                    moved = True
+        return moved
+
     def put(self, note: ParsedNote) -> None:
         self.index.put(note)
         self._note_flags(note)

@@ -22,7 +22,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from vaultkeeper.build import apply_plan, plan_build
+from vaultkeeper.build import apply_plan, plan_notes
 from vaultkeeper.cache import ParseCache
 from vaultkeeper.config import CONFIG_PATH, load_config
 from vaultkeeper.errors import VaultkeeperError
@@ -290,8 +290,7 @@ class Watcher:
     def _build(self) -> int:
         """Rebuild from the notes in memory; returns how many files were written."""
         self.day = self.today()
-        vault = self.notes.vault()
-        plan = plan_build(vault, self.day, renderer=self.renderer)
+        plan = plan_notes(self.notes, self.day, renderer=self.renderer)
         errors = list(plan.errors)
         for notice in plan.notices:
             self.err(notice)
