@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from datetime import date
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from vaultkeeper import front_matter
 from vaultkeeper.blocks import find_blocks
@@ -104,14 +104,20 @@ def plan_build(
 REPLANS = 3  # a template whose line count depends on line numbers could otherwise never settle
 
 
-def plan_notes(notes: NoteSet, today: date, **options: Any) -> Plan:
+def plan_notes(
+    notes: NoteSet,
+    today: date,
+    force: bool = False,
+    renderer: Renderer | None = None,
+    memo: RenderMemo | None = None,
+) -> Plan:
     """`plan_build`, planned again when filling a block moves the lines below it in its note, so
     that problems and open loops there show the lines the note will have once written."""
-    plan = plan_build(notes.vault(), today, **options)
+    plan = plan_build(notes.vault(), today, force, renderer, memo)
     for _ in range(REPLANS):
         if not notes.refill((change.path, change.new) for change in plan.changes):
             break
-        plan = plan_build(notes.vault(), today, **options)
+        plan = plan_build(notes.vault(), today, force, renderer, memo)
     return plan
 
 
