@@ -101,6 +101,8 @@ def run_build(
                     notes = NoteSet.read(layout, cache, paths, stamps, advance, use_state)
             else:
                 notes = NoteSet.read(layout, cache, paths, stamps, use_state=use_state)
+            if cache is not None and write:
+                notes.save_aside(cache)  # a full read's rows, saved by another process meanwhile
             return notes, plan_notes(notes, today, force=force, memo=memo)
 
         with without_cycle_collection():
@@ -122,6 +124,8 @@ def run_build(
                 cache.remember_rendered(memo.made)
             if output is not None:
                 cache.remember_output(*output)
+        else:
+            notes.wait_aside()  # its rows are good, whatever went wrong here; no state is saved
         return Outcome(plan.changes, plan.unchanged, plan.problems, plan.notices, errors, people)
     finally:
         if cache is not None:

@@ -71,6 +71,7 @@ class ParseCache:
         self.generation: int | None = None  # of what this reader saw
         self.known: list[str] = []  # every path with a row, as this reader saw them
         self.restamped: dict[str, Stamp] = {}  # rows found valid by their hash, under a stamp of today
+        self._suspended = False
         with contextlib.suppress(sqlite3.Error, OSError):
             self.db = self._open()
 
@@ -119,6 +120,20 @@ class ParseCache:
             with contextlib.suppress(sqlite3.Error):
                 self.db.close()
             self.db = None
+        self._suspended = False
+
+    def suspend(self) -> None:
+        """Close the connection but keep what `check` saw, so that the process can fork (an open
+        SQLite connection must not cross a fork); the next save opens another."""
+        if self.db is not None:
+            self.close()
+            self._suspended = True
+
+    def _resume(self) -> None:
+        if self._suspended:
+            self._suspended = False
+            with contextlib.suppress(sqlite3.Error):
+                self.db = self._connect()
 
     def check(self, stamps: dict[str, Stamp], context: str, root: Path) -> tuple[set[str], dict[str, bytes]]:
         """Paths whose cached parse is still valid, and (for the rest) bytes already read.
@@ -238,7 +253,7 @@ class ParseCache:
         resolved: dict[str, object],
         state: dict[str, Any] | None,
         reset_resolved: bool = False,
-    ) -> None:
+    ) -> bool:
         """Remember parses (path, stamp, content digest, the note pickled) made under
         `context`, what notes' links resolved to, and the joined state; forget the
         rows of `gone` (no longer in the vault, or unreadable now: not a row `check`
@@ -248,9 +263,11 @@ class ParseCache:
         `reset_resolved` forgets every row's resolved links first (when all were
         resolved again). Nothing is saved when another process saved since this
         one's `check`: the state this one derived would not match the rows.
+        Whether it was saved.
         """
+        self._resume()
         if self.db is None:
-            return
+            return False
         now = time.time_ns()
         pending = dict(resolved)  # what is not written with a new row is updated after
         rows = (
@@ -264,7 +281,7 @@ class ParseCache:
             row = self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
             if self.generation is not None and (row[0] if row else 0) != self.generation:
                 self.db.execute("ROLLBACK")
-                return
+                return False
             if reset_resolved:
                 self.db.execute("UPDATE notes SET resolved = NULL WHERE resolved IS NOT NULL")
             self.db.executemany("INSERT OR REPLACE INTO notes VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
@@ -290,6 +307,8 @@ class ParseCache:
         except sqlite3.Error:
             with contextlib.suppress(sqlite3.Error):
                 self.db.execute("ROLLBACK")
+            return False
+        return True
 
     def output(self) -> tuple[str, object] | None:
         """The fingerprint and record the last build remembered."""
@@ -299,6 +318,7 @@ class ParseCache:
         return value
 
     def remember_output(self, key: str, value: object) -> None:
+        self._resume()
         if self.db is None:
             return
         with contextlib.suppress(sqlite3.Error):
@@ -313,6 +333,7 @@ class ParseCache:
             return None
 
     def remember_rendered(self, value: dict[str, Any]) -> None:
+        self._resume()
         if self.db is None:
             return
         with contextlib.suppress(sqlite3.Error, ValueError):

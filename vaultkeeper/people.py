@@ -392,6 +392,10 @@ class PeopleIndex:
         but those whose rows could not be read)."""
         return not any(isinstance(mapping, LazyMap) and mapping.unmade for mapping in (self.notes, self._resolved))
 
+    def resolved_changes(self) -> set[str]:
+        """Notes whose links were resolved again since the last `take_resolved_changes`."""
+        return set(self._re_resolved)
+
     def take_resolved_changes(self) -> set[str]:
         """Notes whose links were resolved again since the last call."""
         changes, self._re_resolved = self._re_resolved, set()

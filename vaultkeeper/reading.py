@@ -94,7 +94,8 @@ def read_many(layout: Layout, paths: list[str], already_read: dict[str, bytes]) 
     """Every note at `paths`, in no particular order."""
     theirs: list[tuple[list[str], Future[list[tuple[str, bytes, bytes | None, Gist]]]]] = []
     mine = paths
-    if len(paths) >= PARALLEL_AFTER and (os.cpu_count() or 1) > 1 and _can_fork_safely():
+    pool = None
+    if len(paths) >= PARALLEL_AFTER and (os.cpu_count() or 1) > 1 and can_fork_safely():
         import multiprocessing  # here: a build after one edit has no use for them
         from concurrent.futures import ProcessPoolExecutor
 
@@ -113,6 +114,8 @@ def read_many(layout: Layout, paths: list[str], already_read: dict[str, bytes]) 
                 yield from _taken(layout, *theirs.pop(0), already_read)
     for chunk, future in theirs:
         yield from _taken(layout, chunk, future, already_read)
+    if pool is not None:
+        pool.shutdown(wait=True)  # its thread and process gone: this process may fork again (aside)
 
 
 CHUNK = 1000  # notes the other process sends back at once
@@ -145,7 +148,7 @@ def _read_pickled(
     return out
 
 
-def _can_fork_safely() -> bool:
+def can_fork_safely() -> bool:
     """Fork only a single-threaded process: a thread (watch's observer) may hold a lock the
     forked copy would wait on forever."""
     import multiprocessing

@@ -12,13 +12,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from vaultkeeper.aside import ASIDE_AFTER, Aside, save_aside
 from vaultkeeper.cache import CACHE_FILE, ParseCache, StaleState, Stamp
 from vaultkeeper.lazy import LazyMap
 from vaultkeeper.model import ParsedNote, Person, Problem, Report
 from vaultkeeper.people import Names, PeopleIndex
 from vaultkeeper.reading import Gist, Read, gist, read_many, read_one
 from vaultkeeper.scan import Layout, read_layout_of, scan_notes, stamps_of
-from vaultkeeper.spill import SPILL_AFTER, Held, Spill
+from vaultkeeper.spill import SPILL_AFTER, Fresh, Held, Spill
 from vaultkeeper.standing import Standing
 from vaultkeeper.views import ViewCache
 
@@ -82,6 +83,7 @@ class NoteSet:
         self._pickles: Held | Spill = Held()  # notes read (in a full read, every note), for the cache
         self._state_from: ParseCache | None = None  # the cache whose saved state this was restored from
         self._unread: set[str] = set()  # notes that could not be read this time
+        self._aside: Aside | None = None  # a forked process saving the rows of a full read
 
     @property
     def notes(self) -> Mapping[str, ParsedNote]:
@@ -212,18 +214,47 @@ class NoteSet:
             notes.views = ViewCache(pickle.loads(saved["views"]))  # noqa: S301 - written by vaultkeeper
         return notes
 
+    def save_aside(self, cache: ParseCache) -> None:
+        """After a full read of many notes, have a forked process save their rows while this
+        one goes on (see `vaultkeeper.aside`); `save` then saves the rest."""
+        if self._state_from is not None or self._aside is not None or len(self.notes) < ASIDE_AFTER:
+            return
+        resolved = {source: self.index.resolved(source) for source in self.index.resolved_changes()}
+        self._aside = save_aside(
+            cache,
+            self._pickles.fresh(),
+            self.layout.parse_key,
+            self._gone(cache),
+            {source: value for source, value in resolved.items() if value is not None},
+        )
+
+    def wait_aside(self) -> bool:
+        """Whether a forked process saved the rows of the full read (waiting for it)."""
+        return self._aside is not None and self._aside.saved()
+
     def save(self, cache: ParseCache) -> None:
         """Keep new parses, changed links and (after a build) the joined state in the cache."""
         self.index.people()
         changed = self.index.take_resolved_changes()
         resolved = {source: self.index.resolved(source) for source in changed if source in self.notes}
-        if self._state_from is None:  # every note was resolved: rows need only the ones that link someone
+        entries: Iterable[Fresh] = self._pickles.fresh()
+        reset = self._state_from is None  # every note was resolved
+        if self.wait_aside():  # its rows, and its resolved links: only what changed since is left
+            assert self._aside is not None and cache.generation is not None
+            cache.generation += 1
+            saved = self._aside.resolved
+            resolved = {source: value for source, value in resolved.items() if saved.get(source) is not value}
+            entries, reset = (), False
+        elif reset:  # rows need only the notes that link someone
             resolved = {source: value for source, value in resolved.items() if value is not None}
-        gone = set(cache.known).difference(self.notes)  # no longer in the vault
-        gone.update(self._unread.intersection(cache.known))  # unreadable now
+        self._aside = None
         state = self._state(cache)
-        cache.store(self._pickles.fresh(), self.layout.parse_key, gone, resolved, state, self._state_from is None)
+        cache.store(entries, self.layout.parse_key, self._gone(cache), resolved, state, reset)
         self._pickles.saved()
+
+    def _gone(self, cache: ParseCache) -> set[str]:
+        """Rows to forget: notes no longer in the vault, or unreadable now."""
+        return set(cache.known).difference(self.notes).union(self._unread.intersection(cache.known))
 
     def _state(self, cache: ParseCache) -> dict[str, Any] | None:
         """The joined state to save, if there is a whole one (after a build)."""
