@@ -228,9 +228,10 @@ class NoteSet:
             {source: value for source, value in resolved.items() if value is not None},
         )
 
-    def wait_aside(self) -> bool:
-        """Whether a forked process saved the rows of the full read (waiting for it)."""
-        return self._aside is not None and self._aside.saved()
+    def wait_aside(self) -> Aside | None:
+        """Wait for the forked process saving a full read's rows, if any: it, if it saved them."""
+        aside, self._aside = self._aside, None
+        return aside if aside is not None and aside.saved() else None
 
     def save(self, cache: ParseCache) -> None:
         """Keep new parses, changed links and (after a build) the joined state in the cache."""
@@ -239,15 +240,13 @@ class NoteSet:
         resolved = {source: self.index.resolved(source) for source in changed if source in self.notes}
         entries: Iterable[Fresh] = self._pickles.fresh()
         reset = self._state_from is None  # every note was resolved
-        if self.wait_aside():  # its rows, and its resolved links: only what changed since is left
-            assert self._aside is not None and cache.generation is not None
-            cache.generation += 1
-            saved = self._aside.resolved
-            resolved = {source: value for source, value in resolved.items() if saved.get(source) is not value}
+        aside = self.wait_aside()
+        if aside is not None and cache.generation is not None:  # it saved the rows and resolved links
+            cache.generation += 1  # (its save): only what changed since is left
+            resolved = {source: value for source, value in resolved.items() if aside.resolved.get(source) is not value}
             entries, reset = (), False
         elif reset:  # rows need only the notes that link someone
             resolved = {source: value for source, value in resolved.items() if value is not None}
-        self._aside = None
         state = self._state(cache)
         cache.store(entries, self.layout.parse_key, self._gone(cache), resolved, state, reset)
         self._pickles.saved()
