@@ -73,8 +73,12 @@ class Standing:
         """Whether `at` would update only the changed people (not everyone)."""
         return self.day is not None and self.day[0] == today and self.day[1] is config
 
-    def at(self, today: date, config: Config) -> Standing:
-        """Bring every state up to `today`: all of them on a new day, else only the changed."""
+    def at(self, today: date, config: Config, keep: bool = False) -> Standing:
+        """Bring every state up to `today`: all of them on a new day, else only the changed.
+
+        `keep`: everyone's state is about to be read (`status`): keep those a full fill
+        computes rather than computing them again.
+        """
         if not self.is_current(today, config):
             self._restored = False
             self.day = (today, config)
@@ -83,7 +87,7 @@ class Standing:
             self._placed = {}
             self.pending = set(self.people)
             if len(self.pending) > 64:  # a full fill: sort once instead of inserting one by one
-                self._fill(today, config)
+                self._fill(today, config, keep)
                 return self
         self._moved |= self.pending
         for path in sorted(self.pending):
@@ -94,17 +98,21 @@ class Standing:
         self.pending.clear()
         return self
 
-    def _fill(self, today: date, config: Config) -> None:
-        """Everyone's keys; their people and states are not kept (the pages show a few), nor
-        which keys are whose (found in the orders if someone changes later, as under watch)."""
+    def _fill(self, today: date, config: Config, keep: bool) -> None:
+        """Everyone's keys; unless `keep`, their people and states are not kept (the pages show
+        a few), nor which keys are whose (found in the orders if someone changes later, as
+        under watch)."""
         paths = sorted(self.people)  # the order notes are read in (and held, see vaultkeeper.spill)
+        self.states = LazyMap(self._make_state, paths)
         for path in paths:
-            for order, key in _keys(person_state(peek(self.people, path), config, today)).items():
+            state = person_state(peek(self.people, path), config, today)
+            if keep:
+                self.states[path] = state
+            for order, key in _keys(state).items():
                 self.orders[order].append(key)
         for keys in self.orders.values():
             keys.sort()
         self._placed = None
-        self.states = LazyMap(self._make_state, paths)
         self.pending.clear()
 
     def _place(self, state: PersonState) -> None:

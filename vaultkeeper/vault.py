@@ -36,14 +36,14 @@ class Vault(NamedTuple):
     views: ViewCache
     preload: Callable[[], None] | None  # reads every note's cached parse at once
 
-    def at(self, today: date) -> Standing:
-        """Everyone's state on `today`."""
+    def at(self, today: date, keep: bool = False) -> Standing:
+        """Everyone's state on `today` (`keep`: see `Standing.at`)."""
         if self.preload is not None and not self.standing.is_current(today, self.layout.config):
             self.preload()  # everyone is needed: read the cache in bulk, not note by note
-        return self.standing.at(today, self.layout.config)
+        return self.standing.at(today, self.layout.config, keep)
 
     def report(self, today: date) -> Report:
-        return self.at(today).report(self.problems)
+        return self.at(today, keep=True).report(self.problems)
 
 
 @contextmanager
