@@ -12,6 +12,7 @@ import pytest
 from test_cache import NAMES, TODAY, assert_as_without_cache, edit_randomly, pages, vault
 
 import vaultkeeper.vault
+from vaultkeeper import codec
 from vaultkeeper.builder import run_build
 from vaultkeeper.cache import CACHE_FILE, ParseCache
 from vaultkeeper.scan import read_layout_of
@@ -59,7 +60,7 @@ def contents(root: Path) -> tuple[dict, dict, int]:
         for path, *stamp, digest, parsed, resolved in db.execute(
             "SELECT path, context, size, mtime_ns, digest, parsed, resolved FROM notes"
         ):
-            rows[path] = (stamp, digest, pickle.loads(parsed), links(pickle.loads(resolved)) if resolved else None)
+            rows[path] = (stamp, digest, repr(codec.loads(parsed)), links(pickle.loads(resolved)) if resolved else None)
         saved = {key: marshal.loads(value) for key, value in db.execute("SELECT key, value FROM saved WHERE key = 'state'")}
         index = db.execute("SELECT value FROM saved WHERE key = 'index'").fetchone()
         if index is not None:

@@ -15,7 +15,7 @@ from vaultkeeper.scan import read_layout_of
 from vaultkeeper.vault import NoteSet
 
 TODAY = date(2026, 11, 25)
-_READ_PICKLED = reading._read_pickled
+_READ_ENCODED = reading._read_encoded
 
 NAMES = ["Ada", "Bob", "Cy", "Di"]
 
@@ -378,7 +378,7 @@ def _fails_on_extra50(layout, paths, already_read):
     """The other process's work, failing (there) for one part of it."""
     if "People/Extra50.md" in paths:
         raise RuntimeError("the other process failed")
-    return _READ_PICKLED(layout, paths, already_read)
+    return _READ_ENCODED(layout, paths, already_read)
 
 
 def test_reading_in_two_processes_gives_the_same_notes(tmp_path, monkeypatch):
@@ -400,7 +400,7 @@ def test_reading_in_two_processes_gives_the_same_notes(tmp_path, monkeypatch):
     assert all(read.note is None for read in reads if read.blob)  # and were not unpickled here
     assert all(read.gist == reading.gist(read.parsed()) for read in reads)
 
-    monkeypatch.setattr(reading, "_read_pickled", _fails_on_extra50)
+    monkeypatch.setattr(reading, "_read_encoded", _fails_on_extra50)
     reads = list(reading.read_many(layout, sorted(alone.notes), {}))
     assert {read.path: read.parsed() for read in reads} == dict(alone.notes) and len(reads) == 93
     rest = sorted(alone.notes)[int(93 * reading.MINE) :]

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from vaultkeeper.model import ParsedNote
 
 CACHE_FILE = ".vaultkeeper/cache.sqlite"
-FORMAT = f"vaultkeeper {__version__} cache 10 python {sys.version_info[0]}.{sys.version_info[1]}"
+FORMAT = f"vaultkeeper {__version__} cache 11 python {sys.version_info[0]}.{sys.version_info[1]}"
 GITIGNORE = ".vaultkeeper/.gitignore"
 GITIGNORE_TEXT = "# vaultkeeper's cache: speed only, never needed\ncache*\n"
 RACY_NS = 2_000_000_000  # an mtime this close to the cache entry's time may hide a later change
@@ -183,13 +183,11 @@ class ParseCache:
         return {note.path: note for note, _ in self.rows(paths)}
 
     def rows(self, paths: list[str]) -> Iterator[tuple[ParsedNote, bytes]]:
-        """The cached parses of these (valid) paths with their pickles, as they are read (so a
+        """The cached parses of these (valid) paths with their bytes, as they are read (so a
         whole vault's are never all in memory at once); unreadable rows left out."""
-        from vaultkeeper.model import ParsedNote  # not needed on the no-op fast path
-
         for path, blob in self._blobs("parsed", paths):
-            note = _unpickle(blob)
-            if isinstance(note, ParsedNote) and note.path == path:
+            note = _note(blob)
+            if note is not None and note.path == path:
                 yield note, blob
 
     def note(self, path: str) -> ParsedNote:
@@ -254,7 +252,7 @@ class ParseCache:
         state: dict[str, Any] | None,
         reset_resolved: bool = False,
     ) -> bool:
-        """Remember parses (path, stamp, content digest, the note pickled) made under
+        """Remember parses (path, stamp, content digest, the note encoded) made under
         `context`, what notes' links resolved to, and the joined state; forget the
         rows of `gone` (no longer in the vault, or unreadable now: not a row `check`
         did not see). The state's "index" (bytes, the largest part) is kept in a
@@ -351,6 +349,16 @@ class ParseCache:
 
 def _pickled(value: object) -> bytes | None:
     return None if value is None else pickle.dumps(value, 5)
+
+
+def _note(blob: bytes) -> ParsedNote | None:
+    """A row's parse, or None for a bad one: a bad row is a miss, never a failure."""
+    from vaultkeeper import codec  # here: the no-op fast path reads no parse
+
+    try:
+        return codec.loads(blob)
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _unpickle(blob: bytes | None) -> object | None:

@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from vaultkeeper import codec
 from vaultkeeper.aside import ASIDE_AFTER, Aside, save_aside
 from vaultkeeper.cache import CACHE_FILE, ParseCache, StaleState, Stamp
 from vaultkeeper.lazy import LazyMap
@@ -132,11 +133,11 @@ class NoteSet:
         already_read: dict[str, bytes],
         progress: Callable[[int], None] | None,
     ) -> NoteSet:
-        """Every note, from `cached` (parses with their pickles) or read, joined at once.
+        """Every note, from `cached` (parses with their bytes) or read, joined at once.
 
-        Notes are held pickled and unpickled again when used: a vault's parses take
-        several times the memory of their pickles, which the cache stores anyway. In a
-        large vault the pickles are held on disk (`Spill`).
+        Notes are held encoded (`vaultkeeper.codec`) and decoded again when used: a
+        vault's parses take several times the memory of their bytes, which the cache
+        stores anyway. In a large vault the bytes are held on disk (`Spill`).
         """
         paths = sorted(paths)  # the order a spill keeps them in, and the order they are read in
         blobs = self._pickles = Spill(paths) if len(paths) >= SPILL_AFTER else Held()
@@ -161,7 +162,7 @@ class NoteSet:
             hold(read.path, read.gist)
             if progress:
                 progress(1)
-        self.index.fill(LazyMap(lambda path: pickle.loads(blobs[path]), blobs), people, sorted(linking))  # noqa: S301
+        self.index.fill(LazyMap(lambda path: codec.loads(blobs[path]), blobs), people, sorted(linking))
         return self
 
     def _update(
@@ -186,9 +187,9 @@ class NoteSet:
         return self
 
     def _keep(self, read: Read, stamps: dict[str, Stamp]) -> None:
-        """Hold a note just read, pickled, and what the cache keeps of it: its stamp and digest."""
+        """Hold a note just read, encoded, and what the cache keeps of it: its stamp and digest."""
         path = read.path
-        blob = read.blob or pickle.dumps(read.note, 5)
+        blob = read.blob or codec.dumps(read.note)
         if read.digest is None:  # could not be read: the cache must not keep an older parse of it
             self._unread.add(path)
         self._pickles.add(path, blob, stamps.get(path), read.digest)
