@@ -1,8 +1,9 @@
 """Notes held encoded while a vault is read, with what the cache will keep of the fresh ones.
 
 A cold read holds every note encoded (`vaultkeeper.codec`; "pickles" below,
-as they were first) until the build saves them to the cache (about 510 bytes a note, plus its stamp and digest: 75 MB of a 50,000-person
-vault's peak). `Held` keeps them in memory; above `SPILL_AFTER` notes, `Spill`
+as they were first) until the build saves them to the cache (about 510 bytes
+a note, plus its stamp and digest: 65 MB of a 50,000-person vault's peak).
+`Held` keeps them in memory; above `SPILL_AFTER` notes, `Spill`
 appends them to an unnamed temporary file instead (gone when closed) and keeps
 only where each one is, in arrays by the note's place in the sorted paths.
 """
