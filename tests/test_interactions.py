@@ -283,6 +283,21 @@ LOG_TEXT = st.one_of(
 LOG_LINES = st.one_of(
     st.builds(lambda d, t: f"- {d} {t}", st.sampled_from(["2026-11-20", "2026-02-30", "2026-11-20T10:00", "2026-1-2"]), LOG_TEXT),
     st.builds(lambda t, k, v: f"- 2026-11-20 {t} {k}:: {v}", LOG_TEXT, st.sampled_from(["gave", "got", "Gave"]), LOG_TEXT),
+    st.builds(
+        lambda t, k, v, link, w: f"- 2026-11-20 {t}[{k}::{v}{link}{w}]",
+        LOG_TEXT,
+        st.sampled_from(["gave", "got", "GOT", "gave "]),
+        LOG_TEXT,
+        st.sampled_from(["", "[[Ada]]", " [[Grace Hopper]]", "[[a|b]]", "[[x]] [[y]]", "[[", "]]"]),
+        LOG_TEXT,
+    ),
+    st.builds(  # the bracketed fast path's own form, and its near misses
+        lambda t, k, v, link: f"- 2026-11-20 {t} [{k}:: {v}{link}]",
+        st.text(alphabet="ab .,'", min_size=1, max_size=8),
+        st.sampled_from(["gave", "got", "Gave"]),
+        st.text(alphabet="ab .,'", max_size=8),
+        st.sampled_from(["", "[[Ada]]", " [[Grace Hopper]] x", "[[a|b]]", "[[a#b]]", "[[x]] [[y]]", "[[Ada]", " ]"]),
+    ),
     st.sampled_from(["", "  continued", "  - gave:: tea", "### 2026-11-21 call", "- [ ] 2026-11-22 todo", "- [x] 2026-11-22 done",
                      "## Log", "# Other", "> - 2026-11-20 quoted", "plain text", "1. 2026-11-23 numbered"]),
     LOG_TEXT.map(lambda t: f"- {t}"),
@@ -292,6 +307,7 @@ LOG_LINES = st.one_of(
 @settings(max_examples=500)
 @example(["- 2026-11-20 a", "  - gave:: tea", "- 2026-11-21 b got:: c", "", "  more gave:: d", "next"])
 @example(["### 2026-11-21 call", "- 2026-11-20 a gave:: b"])
+@example(["- 2026-11-20 a. [gave:: notes on [[Ada]]]", "- 2026-11-21 b [got:: [[Bo]] ]", "- 2026-11-22 c [gave:: ]"])
 @given(st.lists(LOG_LINES, max_size=12))
 def test_the_fast_path_for_plain_log_lines_changes_nothing(lines):
     import vaultkeeper.parse as parse

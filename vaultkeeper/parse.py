@@ -448,6 +448,9 @@ class _NoteReader:
 FAST_LOG = True  # tests turn it off to check the general rules give the same result
 _SIMPLE_LOG = re.compile(r"- \d{4}-\d{2}-\d{2} +([^\s\-\u2013\u2014:][^`#\[\]()<>|\\*_~!\t:]*)$")
 _SIMPLE_FIELD = re.compile(r"(?<= )(gave|got):: *([^`#\[\]()<>|\\*_~!\t:]*?) *$", re.IGNORECASE)
+_PLAIN = r"[^`#\[\]()<>|\\*_~!\t:]"  # what the simple text and fields are made of
+# `[gave:: notes on [[Ada]]]` at the end: plain text with at most one plain wikilink
+_SIMPLE_BRACKET = re.compile(rf" \[(gave|got):: *({_PLAIN}*?(?:\[\[{_PLAIN}+\]\]{_PLAIN}*?)?) *\]$", re.IGNORECASE)
 
 
 _DAYS: dict[str, date] = {}
@@ -462,12 +465,13 @@ def _day(text: str) -> date:
 
 
 def _simple_log_item(line: str, number: int) -> _Item | None:
-    """A top-level log item of plain text with at most one trailing `gave::`/`got::` field,
-    or None for anything else (links, code, tags, brackets, tasks, odd dates, times)."""
+    """A top-level log item of plain text with at most one trailing `gave::`/`got::` field
+    (or `[gave:: …]`, with at most one plain wikilink in it), or None for anything else
+    (links, code, tags, other brackets, tasks, odd dates, times)."""
     field = None
     text = line
     if "::" in line:
-        field = _SIMPLE_FIELD.search(line)
+        field = _SIMPLE_FIELD.search(line) if line[-1] != "]" else _SIMPLE_BRACKET.search(line)
         if field is None or not field.group(2):
             return None
         text = line[: field.start()].rstrip(" ")
