@@ -101,3 +101,18 @@ def test_a_command_turns_the_cycle_collector_off_only_while_it_runs(tmp_path, mo
     assert CliRunner().invoke(cli, ["status", str(root), "--json", "--today", "2026-11-25"]).exit_code == 0
     assert seen == [False]
     assert gc.isenabled()
+
+
+def test_a_cache_of_another_version_or_damaged_is_left_as_it_is(tmp_path):
+    root = vault(tmp_path)
+    run_build(root, TODAY)
+    expected = status(root, use_cache=False)
+    db = sqlite3.connect(root / CACHE_FILE)
+    db.execute("UPDATE meta SET value = 'vaultkeeper 0.0 cache 1' WHERE key = 'format'")
+    db.commit()
+    db.close()
+    for damage in (lambda data: data, lambda data: b"garbage" + data[7:]):  # another version; not SQLite
+        (root / CACHE_FILE).write_bytes(damage((root / CACHE_FILE).read_bytes()))
+        before = (root / CACHE_FILE).read_bytes()
+        assert status(root) == expected
+        assert (root / CACHE_FILE).read_bytes() == before  # for the build to start again, not status

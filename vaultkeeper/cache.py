@@ -65,8 +65,11 @@ def digest(data: bytes) -> bytes:
 class ParseCache:
     """Parsed notes by path, valid for one parse context each, and the last build's joined state."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, read_only: bool = False):
+        """`read_only`: a command that only reads (status …) uses the cache as it finds it, and
+        leaves one of another version or a damaged one alone rather than starting it again."""
         self.path = root / CACHE_FILE
+        self.read_only = read_only
         self.db: sqlite3.Connection | None = None
         self.generation: int | None = None  # of what this reader saw
         self.known: list[str] = []  # every path with a row, as this reader saw them
@@ -79,7 +82,7 @@ class ParseCache:
         if not self.path.parent.is_dir():
             return None  # no .vaultkeeper/ folder: the vault did not ask for one
         ignore = self.path.parent.parent / GITIGNORE
-        if not ignore.exists():  # the cache is machine-local: keep it out of git
+        if not ignore.exists() and not self.read_only:  # the cache is machine-local: keep it out of git
             ignore.write_text(GITIGNORE_TEXT, encoding="utf-8")
         db: sqlite3.Connection | None = None
         try:
@@ -90,6 +93,8 @@ class ParseCache:
         except sqlite3.DatabaseError:
             if db is not None:
                 db.close()
+            if self.read_only:
+                return None
             with contextlib.suppress(OSError):  # corrupt, truncated or foreign: start again
                 for suffix in ("", "-wal", "-shm"):
                     os.unlink(str(self.path) + suffix)
@@ -99,6 +104,8 @@ class ParseCache:
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
+        if self.read_only:
+            return db  # as it is: this version's is WAL with every table already
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value)")

@@ -348,14 +348,14 @@ class NoteSet:
 def load_vault(root: Path, use_cache: bool = True) -> Vault:
     """Read every note of the vault at `root`, through the cache the last build left if any.
 
-    Reading only: the cache is neither created nor saved (that is the build's),
-    and everything is loaded from it before it is closed, so the vault returned
-    never needs it again.
+    Reading only: the cache is neither created, saved nor started again when it is
+    of another version (all that is the build's), and everything is loaded from it
+    before it is closed, so the vault returned never needs it again.
     """
     layout = read_layout_of(root)
     with without_cycle_collection():
         if use_cache and (root / CACHE_FILE).is_file():
-            cache = ParseCache(root)
+            cache = ParseCache(root, read_only=True)
             try:
                 notes = NoteSet.read(layout, cache)
                 notes.load_rest()
