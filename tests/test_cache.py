@@ -286,6 +286,20 @@ def test_a_build_after_one_edit_reads_only_what_it_touches(tmp_path):
     cache.close()
 
 
+def test_a_build_on_a_new_day_holds_the_rows_not_the_parses(tmp_path):
+    root = vault(tmp_path)
+    for index in range(300):
+        (root / f"People/Extra{index}.md").write_text(f"---\nstage: established\n---\n## Log\n- 2026-0{index % 9 + 1}-01 x\n")
+    run_build(root, TODAY)
+    cache = ParseCache(root)
+    notes = NoteSet.read(read_layout_of(root), cache)
+    states = notes.vault().at(date(2026, 12, 24)).states
+    assert len(notes.index.notes.made) < 10  # everyone's state computed, their parses not kept
+    fresh = NoteSet.read(read_layout_of(root)).vault().at(date(2026, 12, 24)).states
+    assert {path: states[path] for path in fresh} == dict(fresh.items())
+    cache.close()
+
+
 def test_a_cold_build_saves_what_each_linking_note_resolved_to(tmp_path):
     root = vault(tmp_path)
     (root / "Daily/2026-11-20.md").write_text("- met [[Ada]] gave:: tea\n")

@@ -66,7 +66,9 @@ def test_a_command_that_reads_creates_no_cache(tmp_path):
     assert not (root / CACHE_FILE).exists()
 
 
-def test_an_unreadable_row_means_a_read_without_the_cache(tmp_path):
+def test_an_unreadable_row_is_read_from_its_note_or_means_a_read_without_the_cache(tmp_path, monkeypatch):
+    from vaultkeeper import vault as vault_module
+
     root = vault(tmp_path)
     (root / "Daily").joinpath("2026-11-02.md").write_text("- met [[Bob]] gave:: tea\n")
     run_build(root, TODAY)
@@ -74,7 +76,14 @@ def test_an_unreadable_row_means_a_read_without_the_cache(tmp_path):
     db = sqlite3.connect(root / CACHE_FILE)
     db.execute("UPDATE notes SET parsed = X'80049500' WHERE path = 'People/Bob.md'")
     db.commit()
+    read = []
+    real = vault_module.read_note
+    monkeypatch.setattr(vault_module, "read_note", lambda layout, path: read.append(path) or real(layout, path))
     assert status(root) == expected
+    assert read == ["People/Bob.md"]  # the person's note itself, not the whole vault again
+    db.execute("UPDATE notes SET resolved = X'80049500' WHERE path = 'Daily/2026-11-02.md'")
+    db.commit()
+    assert status(root) == expected  # what a note's links resolved to: the saved state is not used
     db.close()
 
 

@@ -193,9 +193,13 @@ class ParseCache:
         """The cached parses of these (valid) paths with their bytes, as they are read (so a
         whole vault's are never all in memory at once); unreadable rows left out."""
         for path, blob in self._blobs("parsed", paths):
-            note = _note(blob)
-            if note is not None and note.path == path:
+            note = decode_row(path, blob)
+            if note is not None:
                 yield note, blob
+
+    def encoded(self, paths: list[str]) -> dict[str, bytes]:
+        """The cached parses of these (valid) paths as they are stored (see `decode_row`)."""
+        return dict(self._blobs("parsed", paths))
 
     def note(self, path: str) -> ParsedNote:
         """One cached parse the saved state refers to."""
@@ -358,14 +362,15 @@ def _pickled(value: object) -> bytes | None:
     return None if value is None else pickle.dumps(value, 5)
 
 
-def _note(blob: bytes) -> ParsedNote | None:
+def decode_row(path: str, blob: bytes | None) -> ParsedNote | None:
     """A row's parse, or None for a bad one: a bad row is a miss, never a failure."""
     from vaultkeeper import codec  # here: the no-op fast path reads no parse
 
     try:
-        return codec.loads(blob)
+        note = codec.loads(blob)  # type: ignore[arg-type]
     except Exception:  # noqa: BLE001
         return None
+    return note if note.path == path else None
 
 
 def _unpickle(blob: bytes | None) -> object | None:

@@ -74,9 +74,13 @@ class LazyMap(MutableMapping[K, V]):
         return len(self._values) + len(self._unmade)
 
     @property
-    def unmade(self) -> bool:
-        """Whether some value is still to be made."""
-        return bool(self._unmade)
+    def unmade(self) -> list[K]:
+        """The keys whose values are still to be made."""
+        return list(self._unmade)
+
+    def make_with(self, make: Callable[[K], V]) -> None:
+        """Make the values not made yet with `make` from now on."""
+        self._make = make
 
     @property
     def made(self) -> dict[K, V]:

@@ -379,18 +379,21 @@ class PeopleIndex:
 
     def preload(
         self,
-        notes_of: Callable[[list[str]], dict[str, ParsedNote]],
+        notes_of: Callable[[list[str]], Callable[[str], ParsedNote]],
         resolved_of: Callable[[list[str]], dict[str, _Resolved]],
     ) -> None:
-        """Read every restored note and resolved link in bulk, before everyone is needed."""
-        for mapping, make_many in ((self.notes, notes_of), (self._resolved, resolved_of)):
-            if isinstance(mapping, LazyMap):
-                mapping.make_all(make_many)  # type: ignore[arg-type]
+        """Before everyone is needed: the restored notes are made from now on by what
+        `notes_of` gives for all of them (their rows, read in bulk), and every restored
+        resolved link is read now."""
+        if isinstance(self.notes, LazyMap):
+            self.notes.make_with(notes_of(self.notes.unmade))
+        if isinstance(self._resolved, LazyMap):
+            self._resolved.make_all(resolved_of)
 
     def preloaded(self) -> bool:
-        """Whether every restored note and resolved link is in memory (after `preload`, all
-        but those whose rows could not be read)."""
-        return not any(isinstance(mapping, LazyMap) and mapping.unmade for mapping in (self.notes, self._resolved))
+        """Whether every restored resolved link is in memory (after `preload`, all but those
+        whose rows could not be read)."""
+        return not (isinstance(self._resolved, LazyMap) and self._resolved.unmade)
 
     def resolved_changes(self) -> set[str]:
         """Notes whose links were resolved again since the last `take_resolved_changes`."""

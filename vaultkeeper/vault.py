@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from vaultkeeper import codec
 from vaultkeeper.aside import ASIDE_AFTER, Aside, save_aside
-from vaultkeeper.cache import CACHE_FILE, ParseCache, StaleState, Stamp
+from vaultkeeper.cache import CACHE_FILE, ParseCache, StaleState, Stamp, decode_row
 from vaultkeeper.lazy import LazyMap
 from vaultkeeper.model import ParsedNote, Person, Problem, Report
 from vaultkeeper.people import Names, PeopleIndex
@@ -275,7 +275,7 @@ class NoteSet:
         }
 
     def load_rest(self) -> None:
-        """Read all that a restored state still leaves in the cache, so that it can be closed
+        """Read all that a restored state still needs of the cache, so that it can be closed
         (`StaleState` if some of it cannot be read)."""
         if self._state_from is not None:
             self._preload()
@@ -340,9 +340,24 @@ class NoteSet:
         return Vault(self.layout, self.notes, people, tuple(problems), blocks, self.standing, self.views, preload)
 
     def _preload(self) -> None:
-        """Everyone is about to be needed: read the restored notes from the cache in bulk."""
-        assert self._state_from is not None
-        self.index.preload(self._state_from.parsed, self._state_from.resolved_many)
+        """Everyone is about to be needed: read the restored people's rows in bulk, held as
+        they are stored and decoded when used (a whole vault's parses take several times
+        the memory of their rows), and every resolved link. Other notes are rarely needed
+        again (a problem to show): they are read from their files if they are."""
+        cache = self._state_from
+        assert cache is not None
+
+        def notes_of(paths: list[str]) -> Callable[[str], ParsedNote]:
+            people = self.index.directory.people
+            rows = cache.encoded([path for path in paths if path in people])
+
+            def note_of(path: str) -> ParsedNote:
+                note = decode_row(path, rows.get(path))  # not a person's, or a row that cannot be read
+                return note if note is not None else read_note(self.layout, path)
+
+            return note_of
+
+        self.index.preload(notes_of, cache.resolved_many)
 
 
 def load_vault(root: Path, use_cache: bool = True) -> Vault:
