@@ -10,7 +10,7 @@ the build goes on without it. SQLite's locking lets `watch` and `build` share it
 
 Beside the parses, a build leaves the joined state (who is who, which note
 links whom, the sorted orderings of people) under the same transaction, so
-the next build re-reads only the notes that changed and unpickles only the
+the next build re-reads only the notes that changed and decodes only the
 parses it touches. A reader works in one read transaction, so what it loads
 lazily is consistent with what it checked; it saves only if nobody else saved
 in between.

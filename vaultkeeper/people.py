@@ -208,7 +208,7 @@ class PeopleIndex:
         """Join a whole vault at once: everyone's names first, then each note in `linking`
         (see `may_link`) resolved once; putting notes one by one resolves a note again
         whenever a person it links comes later. Values made from a lazy `notes` (which
-        may hold the notes pickled) are not kept; `people` are everyone's names."""
+        may hold the notes encoded) are not kept; `people` are everyone's names."""
         assert not self.notes, "fill an empty index"
         self.notes = notes
         self.directory.people = LazyMap(lambda path: peek(notes, path).person, people)  # not kept: made again
