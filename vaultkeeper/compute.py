@@ -6,9 +6,10 @@ from datetime import date
 
 from vaultkeeper.cadence import Cadence
 from vaultkeeper.config import Config
-from vaultkeeper.model import Person, PersonFields, PersonState
+from vaultkeeper.model import Interaction, Person, PersonFields, PersonState
 
 GROWING = ("new", "growing")
+BIRTHDAY_SOON = 13  # days ahead a birthday is shown
 
 
 def cadence_of(person: Person, config: Config) -> Cadence | None:
@@ -69,19 +70,16 @@ def person_state(person: Person, config: Config, today: date) -> PersonState:
     if not past:
         flags.append("never-contacted")
     first = min([d for d in (fields.met, past[0].date if past else None) if d is not None], default=None)
-    if (
-        fields.stage in (*GROWING, None)
-        and len(past) <= 1
-        and not plans
-        and first is not None
-        and config.fading_after.after(first) <= today
-    ):
-        flags.append("fading")
+    fades = None  # the day the person counts as fading, unless contact comes first
+    if fields.stage in (*GROWING, None) and len(past) <= 1 and not plans and first is not None:
+        fades = config.fading_after.after(first)
+        if fades <= today:
+            flags.append("fading")
     if got > gave:
         flags.append("owes")
     if fields.stage in GROWING and gave >= 1 and got >= 1 and len(past) >= config.graduate_after:
         flags.append("ready-to-graduate")
-    if birthday is not None and (birthday - today).days <= 13:
+    if birthday is not None and (birthday - today).days <= BIRTHDAY_SOON:
         flags.append("birthday-soon")
 
     return PersonState(
@@ -98,7 +96,38 @@ def person_state(person: Person, config: Config, today: date) -> PersonState:
         flags=tuple(sorted(flags)),
         next_birthday=birthday,
         focus=is_member(fields),
+        changes_on=_changes_on(today, plans, reason, fields.snooze, fades, birthday),
     )
+
+
+def _changes_on(
+    today: date,
+    plans: tuple[Interaction, ...],
+    reason: str | None,
+    snooze: date | None,
+    fades: date | None,
+    birthday: date | None,
+) -> int | None:
+    """The first day after `today` (as an ordinal) on which the date alone may change what
+    `Standing` sorts this person by (due date, balance, fading, birthday), or None if
+    it never does; a later day before then gives the same keys.
+
+    Those change only when a plan's day comes (it becomes contact), a never-met
+    person's due date (today) moves on, a snooze that held it back ends, the fading
+    day comes, or a birthday enters its two weeks ahead or passes.
+    """
+    day = today.toordinal()
+    days = [min(plan.date for plan in plans).toordinal()] if plans else []
+    if reason == "new":
+        days.append(day + 1)
+    elif reason == "snooze" and snooze is not None:  # what it held back may be "new"
+        days.append(snooze.toordinal())
+    if fades is not None and fades > today:
+        days.append(fades.toordinal())
+    if birthday is not None:
+        soon = birthday.toordinal() - BIRTHDAY_SOON
+        days.append(soon if soon > day else birthday.toordinal() + 1)
+    return min(days, default=None)
 
 
 def is_member(fields: PersonFields) -> bool:

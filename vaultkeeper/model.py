@@ -164,6 +164,7 @@ class PersonState(NamedTuple):
     flags: tuple[str, ...]
     next_birthday: date | None
     focus: bool = False
+    changes_on: int | None = None  # see compute._changes_on
 
     @property
     def name(self) -> str:

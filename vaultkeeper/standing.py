@@ -17,7 +17,8 @@ from vaultkeeper.config import Config
 from vaultkeeper.lazy import LazyMap, peek
 from vaultkeeper.model import Focus, Person, PersonState, Problem, Report, sort_problems
 
-ORDERS = ("by_name", "due", "members", "targets", "owes", "fading", "birthdays", "ledger")
+ORDERS = ("by_name", "due", "members", "targets", "owes", "fading", "birthdays", "ledger", "changes")
+ROLL_SHARE = 8  # a day that changes more than one person in this many: compute everyone afresh
 
 
 def _keys(state: PersonState) -> dict[str, tuple[Any, ...]]:
@@ -42,6 +43,8 @@ def _keys(state: PersonState) -> dict[str, tuple[Any, ...]]:
         keys["birthdays"] = (state.next_birthday.toordinal(), *name)
     if state.gave or state.got:
         keys["ledger"] = (state.balance, *name)
+    if state.changes_on is not None:  # not a page's: who must be placed again on a later day
+        keys["changes"] = (state.changes_on, state.person.path)
     return keys
 
 
@@ -55,7 +58,7 @@ class Standing:
         self.states: LazyMap[str, PersonState] = LazyMap(self._make_state)
         self.orders: dict[str, list[tuple[Any, ...]]] = {name: [] for name in ORDERS}
         self._placed: dict[str, dict[str, tuple[Any, ...]]] | None = {}  # None: look in the orders
-        self._restored = False  # the day's standing as the last build saved it, but for...
+        self._restored: date | None = None  # the day of the standing the last build saved, but for...
         self._moved: set[str] = set()  # ...the people placed again since
 
     def _make_state(self, path: str) -> PersonState:
@@ -69,18 +72,29 @@ class Standing:
         self.people = people
         self.pending.update(paths)
 
-    def is_current(self, today: date, config: Config) -> bool:
-        """Whether `at` would update only the changed people (not everyone)."""
-        return self.day is not None and self.day[0] == today and self.day[1] is config
+    def refills(self, today: date, config: Config, keep: bool = False) -> bool:
+        """Whether `at` would compute everyone's state, not only those of the people changed
+        since and of those whose place the days since then change (see `compute._changes_on`)."""
+        if self.day is None or self.day[1] is not config or today < self.day[0]:
+            return True
+        if today == self.day[0]:
+            return False
+        return keep or len(self._changing(today)) * ROLL_SHARE > len(self.orders["by_name"])
+
+    def _changing(self, today: date) -> list[tuple[Any, ...]]:
+        """The keys of the people whose place may differ on `today` from the current day's."""
+        column = self.orders["changes"]
+        return column[: bisect_left(column, (today.toordinal() + 1,))]
 
     def at(self, today: date, config: Config, keep: bool = False) -> Standing:
-        """Bring every state up to `today`: all of them on a new day, else only the changed.
+        """Bring every state up to `today`: everyone's when `refills`, else only those that
+        changed (a later day: and those the days since move).
 
         `keep`: everyone's state is about to be read (`status`): keep those a full fill
-        computes rather than computing them again.
+        computes rather than computing them again (and compute them all on a new day).
         """
-        if not self.is_current(today, config):
-            self._restored = False
+        if self.refills(today, config, keep):
+            self._restored = None
             self.day = (today, config)
             self.states = LazyMap(self._make_state)
             self.orders = {name: [] for name in ORDERS}
@@ -89,6 +103,10 @@ class Standing:
             if len(self.pending) > 64:  # a full fill: sort once instead of inserting one by one
                 self._fill(today, config, keep)
                 return self
+        elif self.day is not None and today != self.day[0]:
+            self.pending.update(key[-1] for key in self._changing(today))
+            self.day = (today, config)
+            self.states = LazyMap(self._make_state, [key[-1] for key in self.orders["by_name"]])  # another day's
         self._moved |= self.pending
         for path in sorted(self.pending):
             self._unplace(path)
@@ -125,7 +143,7 @@ class Standing:
             insort(self.orders[order], key)
 
     def _unplace(self, path: str) -> None:
-        if self._placed is None and (len(self.pending) > 16 or not self._restored):  # index them all, once
+        if self._placed is None and (len(self.pending) > 16 or self._restored is None):  # index them all, once
             self._placed = {}
             for order, keys in self.orders.items():
                 for key in keys:
@@ -154,14 +172,14 @@ class Standing:
         self.day = (date.fromordinal(saved["day"]), config)
         self.orders = saved["orders"]
         self._placed = None  # a build after one edit needs the keys of a few people only
-        self._restored, self._moved = True, set()
+        self._restored, self._moved = self.day[0], set()
         self.states = LazyMap(self._make_state, [key[-1] for key in self.orders["by_name"]])
 
     # --- reading ----------------------------------------------------------
 
     def as_saved(self, path: str) -> bool:
         """Whether the person's state is the one the restored standing was saved with."""
-        return self._restored and path not in self._moved
+        return self._restored is not None and self.day is not None and self.day[0] == self._restored and path not in self._moved
 
     def paths(self, order: str, start: int = 0, stop: int | None = None) -> list[str]:
         return [key[-1] for key in self.orders[order][start:stop]]

@@ -39,7 +39,7 @@ class Vault(NamedTuple):
 
     def at(self, today: date, keep: bool = False) -> Standing:
         """Everyone's state on `today` (`keep`: see `Standing.at`)."""
-        if self.preload is not None and not self.standing.is_current(today, self.layout.config):
+        if self.preload is not None and self.standing.refills(today, self.layout.config, keep):
             self.preload()  # everyone is needed: read the cache in bulk, not note by note
         return self.standing.at(today, self.layout.config, keep)
 
