@@ -112,6 +112,28 @@ def test_a_command_turns_the_cycle_collector_off_only_while_it_runs(tmp_path, mo
     assert gc.isenabled()
 
 
+def test_the_collector_comes_back_on_without_scanning_all_the_command_made(tmp_path):
+    """Each collection after the command starts with a young generation of its usual size, not
+    with every object the command made while the collector was off."""
+    root = vault(tmp_path)
+    for index in range(400):
+        (root / f"People/Extra{index}.md").write_text(f"---\nstage: new\n---\n## Log\n- 2026-11-0{index % 9 + 1} x\n")
+    young: list[int] = []
+
+    def record(phase: str, info: dict) -> None:
+        if phase == "start":
+            young.append(gc.get_count()[0])
+
+    gc.callbacks.append(record)
+    try:
+        assert CliRunner().invoke(cli, ["status", str(root), "--json", "--today", "2026-11-25"]).exit_code == 0
+        [[] for _ in range(10 * gc.get_threshold()[0])]  # enough new objects for a collection or more
+    finally:
+        gc.callbacks.remove(record)
+    assert young and max(young) <= 2 * gc.get_threshold()[0]
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
 def test_a_cache_of_another_version_or_damaged_is_left_as_it_is(tmp_path):
     root = vault(tmp_path)
     run_build(root, TODAY)
