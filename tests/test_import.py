@@ -139,3 +139,16 @@ def test_year_less_birthday_forms():
     contacts, problems = read_vcards(cards)
     assert problems == []
     assert [c.birthday for c in contacts] == ["--04-15", "--04-15", "--04-15", "1990-04-15", "1990-04-15"]
+
+
+def test_a_contact_cannot_clash_with_one_created_earlier_in_the_same_import(make_vault, tmp_path):
+    root = make_vault({"People/Someone.md": "---\nstage: target\n---\n"})
+    cards = tmp_path / "two.vcf"
+    cards.write_text(
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Ann Lee\nNICKNAME:Annie\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Annie\nEND:VCARD\n"
+    )
+    out = run(root, "vcard", str(cards))
+    assert "created People/Ann Lee.md" in out
+    assert "skipped Annie: matches People/Ann Lee.md" in out
+    assert not (root / "People/Annie.md").exists()

@@ -147,3 +147,69 @@ def test_a_cache_of_another_version_or_damaged_is_left_as_it_is(tmp_path):
         before = (root / CACHE_FILE).read_bytes()
         assert status(root) == expected
         assert (root / CACHE_FILE).read_bytes() == before  # for the build to start again, not status
+
+
+def rows_read(monkeypatch) -> list[tuple[str, str]]:
+    """(column, path) of every parse or resolved links read from the cache from now on."""
+    from vaultkeeper.cache import ParseCache
+
+    read: list[tuple[str, str]] = []
+    original = ParseCache._blobs
+
+    def recorded(self, column, paths):
+        read.extend((column, path) for path in paths if column != "digest")  # (checking a stamp)
+        return original(self, column, paths)
+
+    monkeypatch.setattr(ParseCache, "_blobs", recorded)
+    return read
+
+
+def test_show_log_and_add_read_only_what_they_need(tmp_path, monkeypatch):
+    root = vault(tmp_path)
+    for index in range(300):
+        (root / f"People/Extra{index}.md").write_text(f"---\nstage: new\n---\n## Log\n- 2026-11-0{index % 9 + 1} x\n")
+    (root / "Daily/2026-11-02.md").write_text("- met [[Extra7]] gave:: tea\n")
+    run_build(root, TODAY)
+    run_build(root, TODAY)  # the block the first filled in Home.md is in the cache now
+    runner = CliRunner()
+    where = ["--vault", str(root), "--today", "2026-11-25"]
+    expected = runner.invoke(cli, ["show", "Extra7", *where, "--no-cache"])
+    read = rows_read(monkeypatch)
+    shown = runner.invoke(cli, ["show", "Extra7", *where])
+    assert (shown.exit_code, shown.output) == (0, expected.output)
+    assert "tea" in shown.output  # what the daily note gave: its links were loaded
+    assert sorted(set(read)) == [("parsed", "People/Extra7.md"), ("resolved", "Daily/2026-11-02.md")]
+    read.clear()
+    added = runner.invoke(cli, ["add", "Zed", *where])
+    assert added.exit_code == 0 and (root / "People/Zed.md").exists()
+    logged = runner.invoke(cli, ["log", "Extra8", "coffee", *where])
+    assert logged.exit_code == 0, logged.output
+    assert (root / "People/Extra8.md").read_text().endswith("- 2026-11-25 coffee\n")
+    assert read == []  # who a name means is in the saved state
+    clash = runner.invoke(cli, ["add", "Extra9", *where])
+    assert clash.exit_code == 2 and "exists already" in clash.output
+    unknown = runner.invoke(cli, ["log", "Extra 9", "coffee", *where])
+    assert unknown.exit_code == 2 and "did you mean 'Extra9'" in unknown.output
+
+
+def test_show_and_log_read_without_the_cache_when_what_they_need_is_unreadable(tmp_path):
+    import marshal
+
+    root = vault(tmp_path)
+    (root / "Daily/2026-11-02.md").write_text("- met [[Bob]] gave:: tea\n")
+    run_build(root, TODAY)
+    runner = CliRunner()
+    where = ["--vault", str(root), "--today", "2026-11-25"]
+    expected = runner.invoke(cli, ["show", "Bob", *where, "--no-cache"]).output
+    db = sqlite3.connect(root / CACHE_FILE)
+    db.execute("UPDATE notes SET parsed = X'80049500' WHERE path = 'People/Bob.md'")
+    index = marshal.loads(db.execute("SELECT value FROM saved WHERE key = 'index'").fetchone()[0])
+    db.execute("UPDATE saved SET value = ? WHERE key = 'index'", (marshal.dumps(index | {"by_key": b"garbage"}),))
+    db.commit()
+    db.close()
+    shown = runner.invoke(cli, ["show", "Bob", *where])
+    assert (shown.exit_code, shown.output) == (0, expected)
+    before = (root / "People/Bob.md").read_text()
+    assert runner.invoke(cli, ["log", "Bob", "coffee", *where]).exit_code == 0
+    after = (root / "People/Bob.md").read_text()
+    assert after.count("- 2026-11-25 coffee\n") == 1 and len(after) == len(before) + len("- 2026-11-25 coffee\n")

@@ -11,8 +11,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import jinja2
-
 from vaultkeeper.cache import GITIGNORE, GITIGNORE_TEXT
 from vaultkeeper.cadence import CadenceError, parse_cadence
 from vaultkeeper.config import CONFIG_PATH, DEFAULT_CONFIG_TEXT
@@ -20,7 +18,6 @@ from vaultkeeper.dates import DateError, parse_iso_day
 from vaultkeeper.edit import EditError, append_log, log_entry, set_key, yaml_list, yaml_scalar
 from vaultkeeper.errors import UsageError, VaultkeeperError
 from vaultkeeper.model import STAGES
-from vaultkeeper.pages import Renderer
 from vaultkeeper.parse import Context, parse_note
 from vaultkeeper.people import Directory
 from vaultkeeper.scan import Layout
@@ -83,13 +80,17 @@ class PersonWriter:
     """
 
     def __init__(self, vault: Vault):
+        from vaultkeeper.pages import Renderer
+
         self.root = vault.layout.root
         self.folder = people_folder(vault.layout)
-        self.directory = Directory({path: p.fields for path, p in vault.people.items()})
-        self.renderer = Renderer(self.root)
+        self.directory = vault.directory  # looked up, never changed: the vault's own
+        self.created = Directory()
+        self.renderer = Renderer(self.root)  # (Jinja2 is imported only here: `log` and `show` need none)
 
     def clashes(self, names: list[str]) -> list[str]:
-        return sorted({path for name in names for path in self.directory.candidates(name)})
+        found = (self.directory.candidates(name) + self.created.candidates(name) for name in names)
+        return sorted({path for paths in found for path in paths})
 
     def create(self, person: NewPerson, dry_run: bool = False) -> str:
         """Write the note (unless dry_run); returns its vault-relative path."""
@@ -121,10 +122,12 @@ class PersonWriter:
         if not dry_run:
             target.parent.mkdir(parents=True, exist_ok=True)
             create_new(target, text.encode("utf-8"), rel)
-        self.directory.add(rel, parsed.person)
+        self.created.add(rel, parsed.person)
         return rel
 
     def render(self, person: NewPerson, name: str, file_name: str) -> str:
+        import jinja2
+
         try:
             return self.renderer.template("Person.md.j2").render(
                 name=name,
@@ -170,13 +173,14 @@ def _umask() -> int:
 
 def find_person(vault: Vault, name: str) -> str:
     """The one person a name, alias or file name means; clear errors otherwise."""
-    directory = Directory({path: p.fields for path, p in vault.people.items()})
-    matches = directory.candidates(name)
+    matches = vault.directory.candidates(name)
     if len(matches) == 1:
         return matches[0]
     if matches:
         raise CaptureError(f"{name!r} could be any of: {', '.join(matches)}; use the file name or path")
-    known = sorted({key for p in vault.people.values() for key in (p.name, *p.fields.aliases)})
+    if vault.preload is not None:  # everyone's names are needed: read them in bulk
+        vault.preload()
+    known = sorted({key for fields in vault.directory.people.values() for key in (fields.name, *fields.aliases)})
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
     close += [k for k in known if name.casefold() in k.casefold() and k not in close][: 3 - len(close)]
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""

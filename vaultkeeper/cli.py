@@ -9,12 +9,16 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from vaultkeeper import __version__, launch
 from vaultkeeper.errors import UsageError, VaultkeeperError
+
+if TYPE_CHECKING:  # imported where used: a command loads only what it needs
+    from vaultkeeper.model import PersonState
+    from vaultkeeper.vault import Vault
 
 VAULT_ARGUMENT = click.argument("vault", required=False, type=click.Path(file_okay=False))
 TODAY_OPTION = click.option(
@@ -262,7 +266,7 @@ def add(
     from vaultkeeper.capture import NewPerson, add_person
     from vaultkeeper.dates import DateError, parse_iso_day, resolve_today
     from vaultkeeper.scan import find_vault
-    from vaultkeeper.vault import load_vault
+    from vaultkeeper.vault import with_vault
 
     met_day = None
     if met:
@@ -270,8 +274,7 @@ def add(
             met_day = resolve_today(today) if met.lower() == "today" else parse_iso_day(met)
         except DateError as error:
             raise UsageError(f"--met: {error}") from None
-    loaded = load_vault(find_vault(vault))
-    rel = add_person(loaded, NewPerson(name, stage, cadence, met_day, tags, aliases))
+    rel = with_vault(find_vault(vault), lambda loaded: add_person(loaded, NewPerson(name, stage, cadence, met_day, tags, aliases)))
     click.echo(f"created {rel}")
 
 
@@ -303,14 +306,13 @@ def log(
     from vaultkeeper.capture import log_interaction
     from vaultkeeper.dates import DateError, parse_iso_day, resolve_today
     from vaultkeeper.scan import find_vault
-    from vaultkeeper.vault import load_vault
+    from vaultkeeper.vault import with_vault
 
     try:
         when = parse_iso_day(day) if day else resolve_today(today)
     except DateError as error:
         raise UsageError(f"--date: {error}") from None
-    loaded = load_vault(find_vault(vault))
-    logged = log_interaction(loaded, name, text, when, gave, got, next_value)
+    logged = with_vault(find_vault(vault), lambda loaded: log_interaction(loaded, name, text, when, gave, got, next_value))
     click.echo(f"{logged.path}:{logged.line}: - {logged.entry}")
 
 
@@ -327,15 +329,18 @@ def show(name: str, vault: str | None, today: str | None, no_cache: bool) -> Non
         vaultkeeper show Ada
     """
     from vaultkeeper.capture import find_person
+    from vaultkeeper.compute import person_state
     from vaultkeeper.dates import resolve_today
     from vaultkeeper.scan import find_vault
     from vaultkeeper.terminal import ansi, plain, render_card
-    from vaultkeeper.vault import load_vault
+    from vaultkeeper.vault import with_vault
 
     day = resolve_today(today)
-    loaded = load_vault(find_vault(vault), use_cache=not no_cache)
-    path = find_person(loaded, name)
-    state = loaded.at(day).states[path]
+
+    def state_of(loaded: Vault) -> PersonState:  # that person's alone: nobody else's is needed
+        return person_state(loaded.people[find_person(loaded, name)], loaded.layout.config, day)
+
+    state = with_vault(find_vault(vault), state_of, use_cache=not no_cache)
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     click.echo(render_card(state, day, ansi if colour else plain), nl=False, color=colour)
 

@@ -10,19 +10,21 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from vaultkeeper import codec
 from vaultkeeper.aside import ASIDE_AFTER, Aside, save_aside
 from vaultkeeper.cache import CACHE_FILE, ParseCache, StaleState, Stamp, decode_row
 from vaultkeeper.lazy import LazyMap
 from vaultkeeper.model import ParsedNote, Person, Problem, Report
-from vaultkeeper.people import Names, PeopleIndex
+from vaultkeeper.people import Directory, Names, PeopleIndex
 from vaultkeeper.reading import Gist, Read, gist, read_many, read_one
 from vaultkeeper.scan import Layout, read_layout_of, scan_notes, stamps_of
 from vaultkeeper.spill import SPILL_AFTER, Fresh, Held, Spill
 from vaultkeeper.standing import Standing
 from vaultkeeper.views import ViewCache
+
+T = TypeVar("T")
 
 
 class Vault(NamedTuple):
@@ -36,6 +38,7 @@ class Vault(NamedTuple):
     standing: Standing
     views: ViewCache
     preload: Callable[[], None] | None  # reads every note's cached parse at once
+    directory: Directory  # who a name means, without reading anyone's note
 
     def at(self, today: date, keep: bool = False) -> Standing:
         """Everyone's state on `today` (`keep`: see `Standing.at`)."""
@@ -337,7 +340,9 @@ class NoteSet:
         self.standing.changed(people, self.index.take_changes())
         blocks = tuple(sorted(self._blocks))
         preload = self._preload if self._state_from is not None else None
-        return Vault(self.layout, self.notes, people, tuple(problems), blocks, self.standing, self.views, preload)
+        return Vault(
+            self.layout, self.notes, people, tuple(problems), blocks, self.standing, self.views, preload, self.index.directory
+        )
 
     def _preload(self) -> None:
         """Everyone is about to be needed: read the restored people's rows in bulk, held as
@@ -367,16 +372,33 @@ def load_vault(root: Path, use_cache: bool = True) -> Vault:
     of another version (all that is the build's), and everything is loaded from it
     before it is closed, so the vault returned never needs it again.
     """
+
+    def loaded(notes: NoteSet) -> Vault:
+        notes.load_rest()
+        return notes.vault()._replace(preload=None)
+
+    return _through_cache(root, use_cache, loaded)
+
+
+def with_vault(root: Path, use: Callable[[Vault], T], use_cache: bool = True) -> T:
+    """`use(vault)` on the vault at `root`, read as `load_vault` reads it but with the cache
+    open meanwhile, so that only what `use` needs is loaded (one person, who a name means).
+
+    If a row the saved state names turns out to be unreadable, `use` runs again on the
+    vault read without the cache: `use` must write nothing before it has all it needs.
+    """
+    return _through_cache(root, use_cache, lambda notes: use(notes.vault()))
+
+
+def _through_cache(root: Path, use_cache: bool, finish: Callable[[NoteSet], T]) -> T:
     layout = read_layout_of(root)
     with without_cycle_collection():
         if use_cache and (root / CACHE_FILE).is_file():
             cache = ParseCache(root, read_only=True)
             try:
-                notes = NoteSet.read(layout, cache)
-                notes.load_rest()
-                return notes.vault()._replace(preload=None)
+                return finish(NoteSet.read(layout, cache))
             except StaleState:  # a row the saved state needs is unreadable
                 pass
             finally:
                 cache.close()
-        return NoteSet.read(layout).vault()
+        return finish(NoteSet.read(layout))
