@@ -502,12 +502,14 @@ def test_a_note_that_cannot_be_read_now_loses_its_row(tmp_path, monkeypatch):
     note = root / f"People/{NAMES[0]}.md"
     note.write_text(note.read_text() + "- 2026-11-24 coffee\n")
 
-    def deny(path, *args):
-        if str(path).endswith(f"{NAMES[0]}.md"):
-            raise PermissionError(13, "Permission denied")
-        return open(path, *args)
+    real = reading.read_file
 
-    monkeypatch.setattr(reading, "open", deny, raising=False)  # root may read anything
+    def deny(path):
+        if path.endswith(f"{NAMES[0]}.md"):
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(reading, "read_file", deny)  # root may read anything
     result = run_build(root, TODAY)
     assert [p.as_text() for p in result.problems if "cannot read" in p.message] == [
         f"People/{NAMES[0]}.md: cannot read: Permission denied"

@@ -2,13 +2,16 @@
 
 from datetime import date
 
+import pytest
 from conftest import person, report_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import vaultkeeper.reading as reading_module
 import vaultkeeper.vault as vault_module
+from vaultkeeper.config import Config
 from vaultkeeper.parse import Context, parse_note
+from vaultkeeper.scan import read_layout
 
 GOOD = {"People/Good.md": "---\nstage: new\n---\n## Log\n- 2026-11-20 fine\n"}
 
@@ -81,12 +84,14 @@ def test_note_that_disappears_between_listing_and_reading(make_vault, monkeypatc
 
 def test_unreadable_file(make_vault, monkeypatch):
     root = make_vault({**GOOD, "People/Locked.md": "x"})
-    def deny(path, *args):
-        if str(path).endswith("Locked.md"):
-            raise PermissionError(13, "Permission denied")
-        return open(path, *args)
+    real = reading_module.read_file
 
-    monkeypatch.setattr(reading_module, "open", deny, raising=False)  # root may read anything
+    def deny(path):
+        if path.endswith("Locked.md"):
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(reading_module, "read_file", deny)  # root may read anything
     report = report_of(root)
     assert [p.as_text() for p in report.problems] == ["People/Locked.md: cannot read: Permission denied"]
 
@@ -133,3 +138,16 @@ def test_parser_never_raises_on_arbitrary_bytes(data):
 @given(text=st.text(max_size=400))
 def test_parser_never_raises_on_arbitrary_unicode(text):
     parse_note("Daily/2026-11-20.md", text.encode("utf-8", "surrogatepass"), Context(False, date(2026, 11, 20)))
+
+
+@pytest.mark.parametrize("size", [0, 1, reading_module.FIRST_READ - 1, reading_module.FIRST_READ, reading_module.FIRST_READ + 1, 3 << 20])
+def test_a_note_is_read_whole_whatever_its_size(tmp_path, size):
+    data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
+    (tmp_path / "note.md").write_bytes(data)
+    assert reading_module.read_file(str(tmp_path / "note.md")) == data
+
+
+def test_a_folder_named_like_a_note_is_a_problem_not_a_crash(tmp_path):
+    (tmp_path / "odd.md").mkdir()
+    found = reading_module.read_bytes(read_layout(tmp_path, Config()), "odd.md")
+    assert [p.message for p in found.problems] == ["cannot read: Is a directory"]
