@@ -274,7 +274,8 @@ def add(
             met_day = resolve_today(today) if met.lower() == "today" else parse_iso_day(met)
         except DateError as error:
             raise UsageError(f"--met: {error}") from None
-    rel = with_vault(find_vault(vault), lambda loaded: add_person(loaded, NewPerson(name, stage, cadence, met_day, tags, aliases)))
+    new = NewPerson(name, stage, cadence, met_day, tags, aliases)
+    rel = with_vault(find_vault(vault), lambda loaded: add_person(loaded, new))
     click.echo(f"created {rel}")
 
 
@@ -312,7 +313,9 @@ def log(
         when = parse_iso_day(day) if day else resolve_today(today)
     except DateError as error:
         raise UsageError(f"--date: {error}") from None
-    logged = with_vault(find_vault(vault), lambda loaded: log_interaction(loaded, name, text, when, gave, got, next_value))
+    logged = with_vault(
+        find_vault(vault), lambda loaded: log_interaction(loaded, name, text, when, gave, got, next_value)
+    )
     click.echo(f"{logged.path}:{logged.line}: - {logged.entry}")
 
 

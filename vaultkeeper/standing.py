@@ -179,7 +179,7 @@ class Standing:
 
     def as_saved(self, path: str) -> bool:
         """Whether the person's state is the one the restored standing was saved with."""
-        return self._restored is not None and self.day is not None and self.day[0] == self._restored and path not in self._moved
+        return self.day is not None and self.day[0] == self._restored and path not in self._moved
 
     def paths(self, order: str, start: int = 0, stop: int | None = None) -> list[str]:
         return [key[-1] for key in self.orders[order][start:stop]]
