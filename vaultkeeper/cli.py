@@ -160,16 +160,18 @@ def status(vault: str | None, today: str | None, as_json: bool, no_cache: bool) 
         vaultkeeper status ~/Notes --today 2026-11-25 --json
     """
     from vaultkeeper.dates import resolve_today
-    from vaultkeeper.report import dumps
+    from vaultkeeper.report import json_pieces
     from vaultkeeper.scan import find_vault
     from vaultkeeper.terminal import ansi, plain, render_status
     from vaultkeeper.vault import load_vault
 
     day = resolve_today(today)
-    report = load_vault(find_vault(vault), use_cache=not no_cache).report(day)
+    loaded = load_vault(find_vault(vault), use_cache=not no_cache)
     if as_json:
-        click.echo(dumps(report), nl=False)
+        for piece in json_pieces(loaded.at(day), loaded.problems):
+            click.echo(piece, nl=False)
         return
+    report = loaded.report(day)
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     click.echo(render_status(report, ansi if colour else plain), nl=False, color=colour)
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from typing import Any
 
 from vaultkeeper.model import PersonState, Problem, Report
+from vaultkeeper.standing import Standing
 
 
 def _iso(day: date | None) -> str | None:
@@ -66,3 +68,39 @@ def report_json(report: Report) -> dict[str, Any]:
 
 def dumps(report: Report) -> str:
     return json.dumps(report_json(report), ensure_ascii=False, indent=2) + "\n"
+
+
+def json_pieces(standing: Standing, problems: Iterable[Problem], size: int = 1 << 16) -> Iterator[str]:
+    """`dumps(standing.report(problems))` in pieces of about `size` characters, each person's
+    state made, written and let go in turn (`Standing.each_state`): at 50,000 people the
+    whole report held 600 MB. One encoder writes it all: `json.dumps` makes reference
+    cycles each call, which (the collector off while a command runs) would all be kept."""
+    value = report_json(standing.report(problems, everyone=False))
+    value["people"] = _Streamed(len(standing.orders["by_name"]), lambda: map(person_json, standing.each_state()))
+    pieces: list[str] = []
+    length = 0
+    for chunk in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(value):
+        pieces.append(chunk)
+        length += len(chunk)
+        if length >= size:
+            yield "".join(pieces)
+            pieces, length = [], 0
+    pieces.append("\n")
+    yield "".join(pieces)
+
+
+class _Streamed(list):  # type: ignore[type-arg]
+    """A list to `json`'s encoder, whose items are made as the encoder reaches them. (With
+    `indent` the encoder is Python's own, which asks a list for its length and iterates
+    it; a test checks the text is what a real list gives.)"""
+
+    def __init__(self, length: int, items: Callable[[], Iterator[Any]]) -> None:
+        super().__init__()
+        self._length = length
+        self._items = items
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __iter__(self) -> Iterator[Any]:
+        return self._items()

@@ -8,7 +8,7 @@ whole vault.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -209,8 +209,21 @@ class Standing:
             target_paths=tuple(s.person.path for s in targets),
         )
 
-    def report(self, problems: Iterable[Problem]) -> Report:
-        """Everything, people sorted by name: what `status` shows."""
+    def report(self, problems: Iterable[Problem], everyone: bool = True) -> Report:
+        """Everything, people sorted by name: what `status` shows (without them unless
+        `everyone`: see `each_state`)."""
         assert self.day is not None, "call at() first"
         today, config = self.day
-        return Report(today, tuple(self.ordered("by_name")), self.focus(config.focus_limit), tuple(sort_problems(list(problems))))
+        people = tuple(self.ordered("by_name")) if everyone else ()
+        return Report(today, people, self.focus(config.focus_limit), tuple(sort_problems(list(problems))))
+
+    def each_state(self) -> Iterator[PersonState]:
+        """Everyone's state in name order, each made when reached and not kept (unless it
+        was already): a whole vault's states take more memory than all the rest."""
+        assert self.day is not None and not self.pending, "call at() first"
+        today, config = self.day
+        made = self.states.made if isinstance(self.states, LazyMap) else {}
+        for key in self.orders["by_name"]:
+            path = key[-1]
+            state = made.get(path)
+            yield state if state is not None else person_state(peek(self.people, path), config, today)
