@@ -222,7 +222,7 @@ class Standing:
         was already): a whole vault's states take more memory than all the rest."""
         assert self.day is not None and not self.pending, "call at() first"
         today, config = self.day
-        made = self.states.made if isinstance(self.states, LazyMap) else {}
+        made = self.states.made
         for key in self.orders["by_name"]:
             path = key[-1]
             state = made.get(path)

@@ -391,6 +391,8 @@ def with_vault(root: Path, use: Callable[[Vault], T], use_cache: bool = True) ->
 
 
 def _through_cache(root: Path, use_cache: bool, finish: Callable[[NoteSet], T]) -> T:
+    """`finish(notes)` while the cache (opened to read only) is open; again on the notes read
+    without it if a row it needs is unreadable."""
     layout = read_layout_of(root)
     with without_cycle_collection():
         if use_cache and (root / CACHE_FILE).is_file():
