@@ -213,3 +213,60 @@ def test_show_and_log_read_without_the_cache_when_what_they_need_is_unreadable(t
     assert runner.invoke(cli, ["log", "Bob", "coffee", *where]).exit_code == 0
     after = (root / "People/Bob.md").read_text()
     assert after.count("- 2026-11-25 coffee\n") == 1 and len(after) == len(before) + len("- 2026-11-25 coffee\n")
+
+
+def test_the_text_status_loads_only_the_people_it_lists(tmp_path, monkeypatch):
+    root = vault(tmp_path)
+    for index in range(300):  # dormant, nothing given or received: listed nowhere
+        (root / f"People/Quiet{index}.md").write_text(f"---\nstage: dormant\n---\n## Log\n- 2026-0{index % 9 + 1}-01 x\n")
+    run_build(root, TODAY)
+    run_build(root, TODAY)  # the block the first filled in Home.md is in the cache now
+    runner = CliRunner()
+    for day in ("2026-11-25", "2026-11-26"):  # the saved day, and a later one
+        expected = runner.invoke(cli, ["status", str(root), "--today", day, "--no-cache"])
+        read = rows_read(monkeypatch)
+        shown = runner.invoke(cli, ["status", str(root), "--today", day])
+        assert (shown.exit_code, shown.output) == (0, expected.output)
+        people = {path for column, path in read if column == "parsed"}
+        assert people and not any(path.startswith("People/Quiet") for path in people)
+        assert len(read) < 20
+
+
+def test_the_text_status_lists_as_the_whole_report_says(tmp_path):
+    """Each section from the orderings: the people the whole report picks, in its order."""
+    import test_days
+
+    from vaultkeeper.vault import load_vault
+
+    rng = random.Random(8)
+    root = tmp_path / "vault"
+    test_days.write_vault(root, rng, 80)
+    for index in range(12):  # givers and takers, their names against their balances
+        gave, got = rng.randint(0, 3), rng.randint(0, 3)
+        items = "".join(f"- 2026-11-0{n + 1} x gave:: a\n" for n in range(gave)) + "".join(f"- 2026-10-0{n + 1} y got:: b\n" for n in range(got))
+        (root / f"People/{rng.choice('ABCXYZ')}{index}.md").write_text(f"---\nstage: growing\n---\n## Log\n{items}")
+    run_build(root, TODAY)
+    for day in (TODAY, date(2026, 12, 2)):
+        report = load_vault(root, use_cache=False).report(day)
+        people = list(report.people)
+        by_due = sorted((s for s in people if s.days_until_due is not None), key=lambda s: (s.days_until_due, s.name.casefold()))
+        expected = {
+            "Overdue": [s.name for s in by_due if s.days_until_due < 0],
+            "Due today and this week": [s.name for s in by_due if 0 <= s.days_until_due <= 7],
+            "You owe": [s.name for s in people if "owes" in s.flags],
+            "Fading": [s.name for s in people if "fading" in s.flags],
+            "Birthdays": [s.name for s in sorted((s for s in people if "birthday-soon" in s.flags), key=lambda s: (s.next_birthday, s.name.casefold()))],
+        }
+        text = CliRunner().invoke(cli, ["status", str(root), "--today", day.isoformat()]).output
+        listed: dict[str, list[str]] = {}
+        heading = None
+        for line in text.split("\n"):
+            if line and not line.startswith(" "):
+                heading = line.split(" (")[0]
+                listed[heading] = []
+            elif line.startswith("  ") and heading is not None:
+                listed[heading].append(line.strip().split("  ")[0])
+        assert {key: listed.get(key, []) for key in expected} == expected, day
+        balances = {s.name: s.balance for s in people}
+        owing = expected["You owe"]
+        assert owing != sorted(owing, key=balances.__getitem__)  # listed by name, not by balance

@@ -162,18 +162,22 @@ def status(vault: str | None, today: str | None, as_json: bool, no_cache: bool) 
     from vaultkeeper.dates import resolve_today
     from vaultkeeper.report import json_pieces
     from vaultkeeper.scan import find_vault
-    from vaultkeeper.terminal import ansi, plain, render_status
-    from vaultkeeper.vault import load_vault
+    from vaultkeeper.terminal import ansi, plain, render_status, status_view
+    from vaultkeeper.vault import load_vault, with_vault
 
     day = resolve_today(today)
-    loaded = load_vault(find_vault(vault), use_cache=not no_cache)
+    root = find_vault(vault)
     if as_json:
+        loaded = load_vault(root, use_cache=not no_cache)
         for piece in json_pieces(loaded.at(day), loaded.problems):
             click.echo(piece, nl=False)
         return
-    report = loaded.report(day)
     colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    click.echo(render_status(report, ansi if colour else plain), nl=False, color=colour)
+
+    def text(loaded: Vault) -> str:  # only the people it lists are loaded
+        return render_status(status_view(loaded.at(day), loaded.problems, loaded.preload), ansi if colour else plain)
+
+    click.echo(with_vault(root, text, use_cache=not no_cache), nl=False, color=colour)
 
 
 @cli.command()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from typing import NamedTuple
 
-from vaultkeeper.model import PersonState, Report
+from vaultkeeper.model import Focus, PersonState, Problem, sort_problems
+from vaultkeeper.standing import Standing
 
 Style = Callable[[str, str], str]
 
@@ -68,11 +70,50 @@ def _due_rows(states: list[PersonState], today: date) -> list[list[str]]:
     ]
 
 
-def render_status(report: Report, style: Style = plain) -> str:
+class StatusView(NamedTuple):
+    """What the terminal status lists, each list in the order shown."""
+
+    today: date
+    people: int
+    overdue: list[PersonState]
+    soon: list[PersonState]  # due today or within the week
+    focus: Focus
+    members: list[PersonState]
+    owes: list[PersonState]
+    fading: list[PersonState]
+    birthdays: list[PersonState]
+    problems: tuple[Problem, ...]
+
+
+def status_view(standing: Standing, problems: Iterable[Problem], preload: Callable[[], None] | None = None) -> StatusView:
+    """The lists, from the standing's orderings: only the people listed are loaded (`preload`,
+    if given, when they are many: reading all the cache's rows at once is then cheaper)."""
+    assert standing.day is not None, "call Standing.at() first"
+    today, config = standing.day
+    orders = standing.orders
+    soon, _, week_end = standing.due_bounds(today)
+    owes = sorted(orders["owes"], key=lambda key: key[1:])  # (balance, name, path): listed by name
+    listed = week_end + len(owes) + len(orders["fading"]) + len(orders["birthdays"]) + len(orders["members"])
+    if preload is not None and listed * 8 > len(orders["by_name"]):
+        preload()
+    return StatusView(
+        today=today,
+        people=len(orders["by_name"]),
+        overdue=standing.ordered("due", 0, soon),
+        soon=standing.ordered("due", soon, week_end),
+        focus=standing.focus(config.focus_limit),
+        members=standing.ordered("members"),
+        owes=[standing.states[key[-1]] for key in owes],
+        fading=standing.ordered("fading"),
+        birthdays=standing.ordered("birthdays"),
+        problems=tuple(sort_problems(list(problems))),
+    )
+
+
+def render_status(view: StatusView, style: Style = plain) -> str:
     """The terminal status view; `style` adds colour when the caller wants it."""
-    today = report.today
-    people = list(report.people)
-    lines = [style(f"vaultkeeper · {today.isoformat()} · {len(people)} people", "head")]
+    today = view.today
+    lines = [style(f"vaultkeeper · {today.isoformat()} · {view.people} people", "head")]
 
     def section(title: str, kind: str, rows: list[str]) -> None:
         if rows:
@@ -80,17 +121,12 @@ def render_status(report: Report, style: Style = plain) -> str:
             lines.append(style(title, kind))
             lines.extend(rows)
 
-    by_due = sorted(
-        (s for s in people if s.days_until_due is not None),
-        key=lambda s: (s.days_until_due, s.name.casefold()),
-    )
-    overdue = [s for s in by_due if s.days_until_due < 0]
-    soon = [s for s in by_due if 0 <= s.days_until_due <= 7]
+    overdue, soon = view.overdue, view.soon
     section(f"Overdue ({len(overdue)})", "bad", table(_due_rows(overdue, today)))
     section(f"Due today and this week ({len(soon)})", "warn", table(_due_rows(soon, today)))
 
-    focus = report.focus
-    states = {s.person.path: s for s in people}
+    focus = view.focus
+    states = {s.person.path: s for s in view.members}
     focus_rows = []
     for path in focus.member_paths:
         s = states[path]
@@ -104,27 +140,25 @@ def render_status(report: Report, style: Style = plain) -> str:
     if focus.suggested_targets:
         lines.append("  next up: " + ", ".join(focus.suggested_targets))
 
-    owes = [s for s in people if "owes" in s.flags]
+    owes = view.owes
     section(
         f"You owe ({len(owes)})",
         "warn",
         table([[s.name, f"gave {s.gave}", f"got {s.got}"] for s in owes]),
     )
-    fading = [s for s in people if "fading" in s.flags]
+    fading = view.fading
     section(
         f"Fading ({len(fading)}) — met once, never followed up",
         "warn",
         table([[s.name, _last(s, today)] for s in fading]),
     )
-    birthdays = sorted(
-        (s for s in people if "birthday-soon" in s.flags), key=lambda s: (s.next_birthday, s.name.casefold())
-    )
+    birthdays = view.birthdays
     section(
         f"Birthdays ({len(birthdays)})",
         "good",
         table([[s.name, s.next_birthday.isoformat(), days_text((s.next_birthday - today).days)] for s in birthdays]),
     )
-    problems = list(report.problems)
+    problems = list(view.problems)
     shown = [f"  {p.as_text()}" for p in problems[:10]]
     if len(problems) > 10:
         shown.append(f"  … and {len(problems) - 10} more (vaultkeeper doctor lists them all)")
