@@ -133,9 +133,9 @@ def test_builds_day_after_day_equal_builds_without_the_cache(tmp_path, monkeypat
     fills: list[date] = []
     fill = Standing._fill
 
-    def counted(self, today, config, keep):
+    def counted(self, today, config):
         fills.append(today)
-        fill(self, today, config, keep)
+        fill(self, today, config)
 
     monkeypatch.setattr(Standing, "_fill", counted)
     day = TODAY

@@ -112,23 +112,3 @@ def test_page_limit_cuts_lists_and_counts_the_rest(make_vault):
     focus = (root / "Relationships/Focus.md").read_text()
     assert focus.startswith("# Focus 7/10\n")
     assert "… and 4 more in focus." in focus
-
-
-def test_a_report_computes_each_state_once(monkeypatch):
-    import vaultkeeper.standing as standing
-
-    index = PeopleIndex()
-    for number in range(100):  # enough for a full fill
-        index.put(parse_note(f"People/P{number}.md", b"---\nstage: new\n---\n## Log\n- 2026-11-01 x\n", Context(True)))
-    computed = []
-    real = standing.person_state
-    monkeypatch.setattr(standing, "person_state", lambda person, *rest: computed.append(person.path) or real(person, *rest))
-    kept = Standing()
-    kept.changed(index.people(), [])
-    report = kept.at(TODAY, Config(), keep=True).report([])
-    assert len(computed) == 100 and len(report.people) == 100
-    computed.clear()
-    dropped = Standing()
-    dropped.changed(index.people(), [])
-    assert dropped.at(TODAY, Config()).report([]) == report
-    assert len(computed) == 200  # the fill's states were not kept: each computed again for the report

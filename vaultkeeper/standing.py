@@ -72,28 +72,24 @@ class Standing:
         self.people = people
         self.pending.update(paths)
 
-    def refills(self, today: date, config: Config, keep: bool = False) -> bool:
+    def refills(self, today: date, config: Config) -> bool:
         """Whether `at` would compute everyone's state, not only those of the people changed
         since and of those whose place the days since then change (see `compute._changes_on`)."""
         if self.day is None or self.day[1] is not config or today < self.day[0]:
             return True
         if today == self.day[0]:
             return False
-        return keep or len(self._changing(today)) * ROLL_SHARE > len(self.orders["by_name"])
+        return len(self._changing(today)) * ROLL_SHARE > len(self.orders["by_name"])
 
     def _changing(self, today: date) -> list[tuple[Any, ...]]:
         """The keys of the people whose place may differ on `today` from the current day's."""
         column = self.orders["changes"]
         return column[: bisect_left(column, (today.toordinal() + 1,))]
 
-    def at(self, today: date, config: Config, keep: bool = False) -> Standing:
+    def at(self, today: date, config: Config) -> Standing:
         """Bring every state up to `today`: everyone's when `refills`, else only those that
-        changed (a later day: and those the days since move).
-
-        `keep`: everyone's state is about to be read (`status`): keep those a full fill
-        computes rather than computing them again (and compute them all on a new day).
-        """
-        if self.refills(today, config, keep):
+        changed (a later day: and those the days since move)."""
+        if self.refills(today, config):
             self._restored = None
             self.day = (today, config)
             self.states = LazyMap(self._make_state)
@@ -101,7 +97,7 @@ class Standing:
             self._placed = {}
             self.pending = set(self.people)
             if len(self.pending) > 64:  # a full fill: sort once instead of inserting one by one
-                self._fill(today, config, keep)
+                self._fill(today, config)
                 return self
         elif self.day is not None and today != self.day[0]:
             self.pending.update(key[-1] for key in self._changing(today))
@@ -116,16 +112,13 @@ class Standing:
         self.pending.clear()
         return self
 
-    def _fill(self, today: date, config: Config, keep: bool) -> None:
-        """Everyone's keys; unless `keep`, their people and states are not kept (the pages show
-        a few), nor which keys are whose (found in the orders if someone changes later, as
-        under watch)."""
+    def _fill(self, today: date, config: Config) -> None:
+        """Everyone's keys; their people and states are not kept (the pages show a few), nor
+        which keys are whose (found in the orders if someone changes later, as under watch)."""
         paths = sorted(self.people)  # the order notes are read in (and held, see vaultkeeper.spill)
         self.states = LazyMap(self._make_state, paths)
         for path in paths:
             state = person_state(peek(self.people, path), config, today)
-            if keep:
-                self.states[path] = state
             for order, key in _keys(state).items():
                 self.orders[order].append(key)
         for keys in self.orders.values():

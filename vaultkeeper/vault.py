@@ -40,14 +40,14 @@ class Vault(NamedTuple):
     preload: Callable[[], None] | None  # reads every note's cached parse at once
     directory: Directory  # who a name means, without reading anyone's note
 
-    def at(self, today: date, keep: bool = False) -> Standing:
-        """Everyone's state on `today` (`keep`: see `Standing.at`)."""
-        if self.preload is not None and self.standing.refills(today, self.layout.config, keep):
+    def at(self, today: date) -> Standing:
+        """Everyone's state on `today`."""
+        if self.preload is not None and self.standing.refills(today, self.layout.config):
             self.preload()  # everyone is needed: read the cache in bulk, not note by note
-        return self.standing.at(today, self.layout.config, keep)
+        return self.standing.at(today, self.layout.config)
 
     def report(self, today: date) -> Report:
-        return self.at(today, keep=True).report(self.problems)
+        return self.at(today).report(self.problems)
 
 
 @contextmanager
