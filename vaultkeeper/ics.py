@@ -66,7 +66,7 @@ def calendar_text(standing: Standing, today: date) -> str:
     feed.add("version", "2.0")
     feed.add("calscale", "GREGORIAN")
     feed.add("x-wr-calname", "vaultkeeper")
-    for state in standing.ordered("by_name"):
+    for state in standing.each_state():  # made as they are reached, not kept
         if state.next_due is not None:
             feed.add_component(_follow_up(state, today, stamp))
         if state.person.fields.birthday is not None:
