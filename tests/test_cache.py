@@ -521,3 +521,21 @@ def test_a_note_that_cannot_be_read_now_loses_its_row(tmp_path, monkeypatch):
     monkeypatch.undo()
     run_build(root, TODAY)
     assert_as_without_cache(root)
+
+
+def test_a_build_on_another_day_knows_without_hashing_every_stamp(tmp_path, monkeypatch):
+    from vaultkeeper import builder
+
+    root = vault(tmp_path)
+    for note in root.rglob("*.md"):
+        os.utime(note, ns=(1, 1_000_000_000))  # old mtimes: a warm build is possible
+    run_build(root, TODAY)
+    assert run_build(root, TODAY).from_cache
+    hashed = []
+    real = builder.fingerprint
+    monkeypatch.setattr(builder, "fingerprint", lambda layout, stamps, today: hashed.append(today) or real(layout, stamps, today))
+    assert not run_build(root, date(2026, 11, 26)).from_cache
+    assert hashed == [date(2026, 11, 26)]  # only for the record this build leaves
+    hashed.clear()
+    assert run_build(root, date(2026, 11, 26)).from_cache
+    assert hashed == [date(2026, 11, 26)]  # the same day again: the check itself

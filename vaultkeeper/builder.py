@@ -137,14 +137,19 @@ def _unchanged_since_last(
 ) -> dict[str, Any] | None:
     """What the last build recorded, if nothing it depends on changed since and its outputs are intact.
 
-    A note newer than any the last build saw, or another number of notes, settles it
-    without hashing every stamp (an edit makes its note the newest).
+    A note newer than any the last build saw, another number of notes or another day
+    settles it without hashing every stamp (an edit makes its note the newest).
     """
     last = cache.output()
     if last is None:
         return None
     key, value = last
-    if not isinstance(value, dict) or value.get("notes") != len(stamps) or _newest(stamps) > value.get("newest", -1):
+    if (
+        not isinstance(value, dict)
+        or value.get("notes") != len(stamps)
+        or value.get("today") != today.isoformat()
+        or _newest(stamps) > value.get("newest", -1)
+    ):
         return None
     if key != fingerprint(layout, stamps, today) or not _outputs_intact(layout.root, value["outputs"]):
         return None
@@ -199,5 +204,6 @@ def _output_record(
         "people": people,
         "notes": len(after),
         "newest": _newest(after),
+        "today": today.isoformat(),
     }
     return fingerprint(layout, after, today), value
