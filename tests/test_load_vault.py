@@ -270,3 +270,18 @@ def test_the_text_status_lists_as_the_whole_report_says(tmp_path):
         balances = {s.name: s.balance for s in people}
         owing = expected["You owe"]
         assert owing != sorted(owing, key=balances.__getitem__)  # listed by name, not by balance
+
+
+def test_the_text_status_reads_the_rows_at_most_once(tmp_path, monkeypatch):
+    """A day far from the saved one (everyone computed again) with most people listed: both
+    want every row read at once; once is enough."""
+    import test_days
+
+    root = tmp_path / "vault"
+    test_days.write_vault(root, random.Random(9), 120)
+    run_build(root, TODAY)
+    read = rows_read(monkeypatch)
+    shown = CliRunner().invoke(cli, ["status", str(root), "--today", "2027-06-01"])
+    assert shown.exit_code == 0
+    parsed = [path for column, path in read if column == "parsed"]
+    assert len(parsed) > 100 and len(parsed) == len(set(parsed))

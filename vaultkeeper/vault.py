@@ -86,6 +86,7 @@ class NoteSet:
         self._troubled: set[str] = set()  # notes with problems
         self._pickles: Held | Spill = Held()  # notes read (in a full read, every note), for the cache
         self._state_from: ParseCache | None = None  # the cache whose saved state this was restored from
+        self._preloaded = False  # whether `_preload` read the restored rows already
         self._unread: set[str] = set()  # notes that could not be read this time
         self._aside: Aside | None = None  # a forked process saving the rows of a full read
 
@@ -351,6 +352,9 @@ class NoteSet:
         again (a problem to show): they are read from their files if they are."""
         cache = self._state_from
         assert cache is not None
+        if self._preloaded:  # (a command may ask twice: for a new day's states, then for a list)
+            return
+        self._preloaded = True
 
         def notes_of(paths: list[str]) -> Callable[[str], ParsedNote]:
             people = self.index.directory.people
