@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import NamedTuple
 
-from vaultkeeper.model import Focus, PersonState, Problem, sort_problems
+from vaultkeeper.model import Focus, PersonState, Problem
 from vaultkeeper.standing import Standing
 
 Style = Callable[[str, str], str]
@@ -87,26 +87,27 @@ class StatusView(NamedTuple):
 
 def status_view(standing: Standing, problems: Iterable[Problem], preload: Callable[[], None] | None = None) -> StatusView:
     """The lists, from the standing's orderings: only the people listed are loaded (`preload`,
-    if given, when they are many: reading all the cache's rows at once is then cheaper)."""
+    if given, when they are more than one in eight: reading all the cache's rows at once is
+    then cheaper)."""
     assert standing.day is not None, "call Standing.at() first"
-    today, config = standing.day
     orders = standing.orders
-    soon, _, week_end = standing.due_bounds(today)
+    soon, _, week_end = standing.due_bounds(standing.day[0])
     owes = sorted(orders["owes"], key=lambda key: key[1:])  # (balance, name, path): listed by name
     listed = week_end + len(owes) + len(orders["fading"]) + len(orders["birthdays"]) + len(orders["members"])
     if preload is not None and listed * 8 > len(orders["by_name"]):
-        preload()
+        preload()  # before anyone is loaded
+    head = standing.report(problems, everyone=False)  # the day, the focus list, the problems
     return StatusView(
-        today=today,
+        today=head.today,
         people=len(orders["by_name"]),
         overdue=standing.ordered("due", 0, soon),
         soon=standing.ordered("due", soon, week_end),
-        focus=standing.focus(config.focus_limit),
+        focus=head.focus,
         members=standing.ordered("members"),
         owes=[standing.states[key[-1]] for key in owes],
         fading=standing.ordered("fading"),
         birthdays=standing.ordered("birthdays"),
-        problems=tuple(sort_problems(list(problems))),
+        problems=head.problems,
     )
 
 
