@@ -7,6 +7,7 @@ import sqlite3
 from datetime import date
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from test_cache import TODAY, edit_randomly, vault
 
@@ -112,9 +113,11 @@ def test_a_command_turns_the_cycle_collector_off_only_while_it_runs(tmp_path, mo
     assert gc.isenabled()
 
 
-def test_the_collector_comes_back_on_without_scanning_all_the_command_made(tmp_path):
-    """Each collection after the command starts with a young generation of its usual size, not
-    with every object the command made while the collector was off."""
+@pytest.mark.parametrize("command", ["status", "build"])
+def test_the_collector_comes_back_on_without_scanning_all_the_command_made(tmp_path, command):
+    """Each collection after the command (or a build run in a process that keeps the collector
+    on, as `watch` does) starts with a young generation of its usual size, not with every
+    object made while the collector was off."""
     root = vault(tmp_path)
     for index in range(400):
         (root / f"People/Extra{index}.md").write_text(f"---\nstage: new\n---\n## Log\n- 2026-11-0{index % 9 + 1} x\n")
@@ -124,9 +127,13 @@ def test_the_collector_comes_back_on_without_scanning_all_the_command_made(tmp_p
         if phase == "start":
             young.append(gc.get_count()[0])
 
+    gc.collect()
     gc.callbacks.append(record)
     try:
-        assert CliRunner().invoke(cli, ["status", str(root), "--json", "--today", "2026-11-25"]).exit_code == 0
+        if command == "build":
+            run_build(root, TODAY)
+        else:
+            assert CliRunner().invoke(cli, ["status", str(root), "--json", "--today", "2026-11-25"]).exit_code == 0
         [[] for _ in range(10 * gc.get_threshold()[0])]  # enough new objects for a collection or more
     finally:
         gc.callbacks.remove(record)

@@ -90,8 +90,9 @@ def run_build(
                 unchanged = sorted(remembered["outputs"])
                 return Outcome([], unchanged, remembered["problems"], [], [], remembered["people"], from_cache=True)
         from vaultkeeper.build import apply_plan, plan_notes  # the slow path: parse and render
+        from vaultkeeper.collector import without_cycle_collection
         from vaultkeeper.pages import RenderMemo
-        from vaultkeeper.vault import NoteSet, without_cycle_collection
+        from vaultkeeper.vault import NoteSet
 
         memo = RenderMemo(root, cache.rendered()) if cache is not None else None
 

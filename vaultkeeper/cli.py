@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from vaultkeeper import __version__, launch
+from vaultkeeper.collector import collector_back_on
 from vaultkeeper.errors import UsageError, VaultkeeperError
 
 if TYPE_CHECKING:  # imported where used: a command loads only what it needs
@@ -69,16 +70,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
         # a command runs once and exits: the cyclic collector would only rescan a whole vault's
         # objects again and again (status at 10,000 people: 1.2 s -> 0.8 s); watch runs for days
         gc.disable()
-        ctx.call_on_close(_collector_back_on)
-
-
-def _collector_back_on() -> None:
-    """Turn the cyclic collector on again without it first scanning all the command made: with
-    the collector off, every object made since counts as young, and the first collection
-    would go through them all (0.16 s after `status` at 10,000 people) just before exiting."""
-    gc.freeze()  # what is alive now counts as old (and the young count starts again)...
-    gc.enable()
-    gc.unfreeze()  # ...and is collected as old objects are, when they are
+        ctx.call_on_close(collector_back_on)
 
 
 @cli.command()

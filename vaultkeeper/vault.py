@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import gc
 import marshal
 import pickle
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -15,6 +13,7 @@ from typing import Any, NamedTuple, TypeVar
 from vaultkeeper import codec
 from vaultkeeper.aside import ASIDE_AFTER, Aside, save_aside
 from vaultkeeper.cache import CACHE_FILE, ParseCache, StaleState, Stamp, decode_row
+from vaultkeeper.collector import without_cycle_collection
 from vaultkeeper.lazy import LazyMap
 from vaultkeeper.model import ParsedNote, Person, Problem, Report
 from vaultkeeper.people import Directory, Names, PeopleIndex
@@ -48,20 +47,6 @@ class Vault(NamedTuple):
 
     def report(self, today: date) -> Report:
         return self.at(today).report(self.problems)
-
-
-@contextmanager
-def without_cycle_collection() -> Iterator[None]:
-    """Reading a vault makes millions of small objects and no garbage cycles worth
-    collecting meanwhile; the cyclic collector would rescan them again and again
-    (measured: a cold build at 10,000 people takes 22% less time without it)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def read_note(layout: Layout, path: str, data: bytes | None = None) -> ParsedNote:

@@ -24,11 +24,12 @@ from watchdog.observers.polling import PollingObserver
 
 from vaultkeeper.build import apply_plan, plan_notes
 from vaultkeeper.cache import ParseCache
+from vaultkeeper.collector import without_cycle_collection
 from vaultkeeper.config import CONFIG_PATH, load_config
 from vaultkeeper.errors import VaultkeeperError
 from vaultkeeper.pages import USER_TEMPLATES, Renderer
 from vaultkeeper.scan import DAILY_SETTINGS, TEMPLATER_SETTINGS, TEMPLATES_SETTINGS, Layout, read_layout, read_layout_of
-from vaultkeeper.vault import NoteSet, without_cycle_collection
+from vaultkeeper.vault import NoteSet
 
 SETTINGS = (CONFIG_PATH, DAILY_SETTINGS, TEMPLATES_SETTINGS, TEMPLATER_SETTINGS)
 DEFAULT_DEBOUNCE = 0.3
