@@ -1,5 +1,6 @@
 """The parse cache changes nothing but speed, and is never trusted blindly."""
 
+import marshal
 import os
 import random
 import sqlite3
@@ -7,6 +8,8 @@ import subprocess
 import sys
 from datetime import date
 from pathlib import Path
+
+import pytest
 
 from vaultkeeper import reading
 from vaultkeeper.builder import run_build
@@ -422,18 +425,56 @@ def test_reading_in_two_processes_gives_the_same_notes(tmp_path, monkeypatch):
     assert sum(read.blob is None for read in reads) == int(93 * reading.MINE) + failed  # that part read here too
 
 
+def _dies_on_extra50(layout, paths, already_read):
+    """The other process, dying when it reaches one part of its work."""
+    if "People/Extra50.md" in paths:
+        os._exit(3)
+    return _READ_ENCODED(layout, paths, already_read)
+
+
+def _writes_half_a_record(layout, parts, already_read, fd):
+    """The other process, dying halfway through writing its second part."""
+    record = marshal.dumps(_READ_ENCODED(layout, parts[0], already_read))
+    os.write(fd, len(record).to_bytes(8, "little") + record)
+    record = marshal.dumps(_READ_ENCODED(layout, parts[1], already_read))
+    os.write(fd, len(record).to_bytes(8, "little") + record[: len(record) // 2])
+    os._exit(0)
+
+
+@pytest.mark.parametrize("failure", ["dies", "half a record"])
+def test_what_the_other_process_did_not_write_is_read_here(tmp_path, monkeypatch, failure):
+    root = vault(tmp_path)
+    for index in range(60):
+        (root / f"People/Extra{index}.md").write_text(f"---\nstage: new\n---\n## Log\n- 2026-11-0{index % 9 + 1} x\n")
+    layout = read_layout_of(root)
+    alone = NoteSet.read(layout)
+    monkeypatch.setattr(reading, "PARALLEL_AFTER", 10)
+    monkeypatch.setattr(reading, "CHUNK", 10)
+    monkeypatch.setattr(reading.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(reading.threading, "active_count", lambda: 1)
+    if failure == "dies":
+        monkeypatch.setattr(reading, "_read_encoded", _dies_on_extra50)
+    else:
+        monkeypatch.setattr(reading, "_read_parts", _writes_half_a_record)
+    paths = sorted(alone.notes)
+    reads = list(reading.read_many(layout, paths, {}))
+    assert {read.path: read.parsed() for read in reads} == dict(alone.notes) and len(reads) == len(paths)
+    theirs = paths[int(len(paths) * reading.MINE) :]
+    written = theirs.index("People/Extra50.md") // 10 * 10 if failure == "dies" else 10
+    assert sum(read.blob is not None for read in reads) == written  # the parts before it came from there
+
+
 def test_no_second_process_while_other_threads_run(tmp_path, monkeypatch):
     import threading
 
 
     monkeypatch.setattr(reading.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(reading, "PARALLEL_AFTER", 1)
-    import concurrent.futures
 
     def no_fork(*args, **kwargs):  # raised here, in this process: a failure in a forked one would be hidden
         raise AssertionError("forked with a thread running")
 
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", no_fork)
+    monkeypatch.setattr(reading.os, "fork", no_fork)
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)  # like watch's observer
     other.start()

@@ -9,10 +9,13 @@ time. With one core, few notes or no `fork`, everything is read here.
 
 from __future__ import annotations
 
+import contextlib
+import marshal
 import os
+import signal
 import threading
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 from vaultkeeper import codec
 from vaultkeeper.cache import digest
@@ -20,9 +23,6 @@ from vaultkeeper.model import ParsedNote, Problem
 from vaultkeeper.parse import Context, parse_note
 from vaultkeeper.people import Names, may_link
 from vaultkeeper.scan import Layout
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future
 
 PARALLEL_AFTER = 2000  # notes to parse; below this a second process costs more than it saves
 MINE = 0.45  # of the notes, read in this process: it also holds the other's (cold builds at 0.5, 0.45, 0.42
@@ -110,65 +110,143 @@ def read_one(layout: Layout, path: str, data: bytes | None = None) -> Read:
 
 def read_many(layout: Layout, paths: list[str], already_read: dict[str, bytes]) -> Iterator[Read]:
     """Every note at `paths`, in no particular order."""
-    theirs: list[tuple[list[str], Future[list[tuple[str, bytes, bytes | None, Gist]]]]] = []
     mine = paths
-    pool = None
+    other = None
     if len(paths) >= PARALLEL_AFTER and (os.cpu_count() or 1) > 1 and can_fork_safely():
-        import multiprocessing  # here: a build after one edit has no use for them
-        from concurrent.futures import ProcessPoolExecutor
-
         split = int(len(paths) * MINE)
-        mine, rest = paths[:split], paths[split:]
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-        for start in range(0, len(rest), CHUNK):
-            chunk = rest[start : start + CHUNK]
-            wanted = {path: already_read[path] for path in chunk if path in already_read}
-            theirs.append((chunk, pool.submit(_read_encoded, layout, chunk, wanted)))
-        pool.shutdown(wait=False)
-    for done, path in enumerate(mine, 1):
-        yield read_one(layout, path, already_read.get(path))
-        if done % CHUNK == 0:  # take what the other process finished meanwhile: it must not pile up here
-            while theirs and theirs[0][1].done():
-                yield from _taken(layout, *theirs.pop(0), already_read)
-    for chunk, future in theirs:
-        yield from _taken(layout, chunk, future, already_read)
-    if pool is not None:
-        pool.shutdown(wait=True)  # its thread and process gone: this process may fork again (aside)
-
-
-CHUNK = 1000  # notes the other process sends back at once
-
-
-def _taken(
-    layout: Layout,
-    chunk: list[str],
-    future: Future[list[tuple[str, bytes, bytes | None, Gist]]],
-    already_read: dict[str, bytes],
-) -> Iterator[Read]:
-    """The other process's reads of `chunk`, or, if it failed (or died), this process's."""
+        other = _Other.start(layout, paths[split:], already_read)
+        if other is not None:
+            mine = paths[:split]
     try:
-        results = future.result()
-    except Exception:  # noqa: BLE001 - read them here instead
-        yield from (read_one(layout, path, already_read.get(path)) for path in chunk)
-        return
-    for path, blob, hashed, summary in results:
-        yield Read(path, summary, hashed, None, blob)
+        for done, path in enumerate(mine, 1):
+            yield read_one(layout, path, already_read.get(path))
+            if other is not None and done % CHUNK == 0:  # take what the other finished meanwhile
+                yield from other.taken(wait=False)
+        if other is not None:
+            yield from other.taken(wait=True)
+    finally:
+        if other is not None:
+            other.close()  # gone before this process forks again (aside)
 
 
-def _read_encoded(
-    layout: Layout, paths: list[str], already_read: dict[str, bytes]
-) -> list[tuple[str, bytes, bytes | None, Gist]]:
-    """In the other process: parse, and encode each note for the way back (and the cache)."""
+CHUNK = 1000  # notes the other process reads in one part
+
+
+class _Other:
+    """A forked copy of this process reading some of the notes.
+
+    It appends each part's reads, encoded, to an unnamed temporary file as one record
+    (its length, then the part); this process takes the records when it has time.
+    Nothing passes through a thread here: with the pool of `concurrent.futures`, the
+    threads that fed it work and took its results waited for the interpreter lock
+    while this process parsed, and the other process sat idle for up to 0.4 s.
+    A part it could not read is a record of `None`, and is read here, as is every
+    part it did not write at all.
+    """
+
+    def __init__(self, layout: Layout, parts: list[list[str]], file: BinaryIO, pid: int,
+                 already_read: dict[str, bytes]) -> None:  # fmt: skip
+        self.layout = layout
+        self.parts = parts
+        self.already_read = already_read
+        self._file = file
+        self._pid: int | None = pid
+        self._offset = 0  # of the next record in the file
+        self._next = 0  # the part that record is of
+
+    @classmethod
+    def start(cls, layout: Layout, paths: list[str], already_read: dict[str, bytes]) -> _Other | None:
+        """Fork the copy; None if it cannot be started (then read everything here)."""
+        parts = [paths[start : start + CHUNK] for start in range(0, len(paths), CHUNK)]
+        try:
+            import tempfile  # here: a build after one edit has no use for it
+
+            file = tempfile.TemporaryFile(buffering=0)
+        except OSError:
+            return None
+        try:
+            pid = os.fork()
+        except OSError:
+            file.close()
+            return None
+        if pid == 0:  # the copy: read, write, then leave at once (no cleanup of what is this process's)
+            code = 1
+            try:
+                _read_parts(layout, parts, already_read, file.fileno())
+                code = 0
+            finally:
+                os._exit(code)
+        return cls(layout, parts, file, pid, already_read)
+
+    def taken(self, wait: bool) -> Iterator[Read]:
+        """The reads of the parts whose records are complete; with `wait`, of all parts (those
+        the copy could not read, read here)."""
+        if wait and self._pid is not None:
+            os.waitpid(self._pid, 0)
+            self._pid = None
+        size = os.fstat(self._file.fileno()).st_size
+        while self._next < len(self.parts) and self._offset + 8 <= size:
+            length = int.from_bytes(os.pread(self._file.fileno(), 8, self._offset), "little")
+            if self._offset + 8 + length > size:
+                break  # still being written
+            record = os.pread(self._file.fileno(), length, self._offset + 8)
+            self._offset += 8 + length
+            part = self.parts[self._next]
+            self._next += 1
+            yield from self._reads(part, record)
+        if wait:
+            for part in self.parts[self._next :]:  # the copy failed before it wrote these
+                yield from (read_one(self.layout, path, self.already_read.get(path)) for path in part)
+            self._next = len(self.parts)
+
+    def _reads(self, part: list[str], record: bytes) -> Iterator[Read]:
+        try:
+            encoded = marshal.loads(record)
+        except (EOFError, ValueError, TypeError):
+            encoded = None
+        if encoded is None:  # the copy could not read this part
+            yield from (read_one(self.layout, path, self.already_read.get(path)) for path in part)
+            return
+        for path, blob, hashed, (names, links, blocks, problems) in encoded:
+            brief = Gist(None if names is None else Names(*names), links, blocks, problems)
+            yield Read(path, brief, hashed, None, blob)
+
+    def close(self) -> None:
+        """Stop the copy if it is still reading (this process gave up), and wait for it."""
+        if self._pid is not None:
+            with contextlib.suppress(OSError):
+                os.kill(self._pid, signal.SIGKILL)
+                os.waitpid(self._pid, 0)
+            self._pid = None
+        self._file.close()
+
+
+def _read_parts(layout: Layout, parts: list[list[str]], already_read: dict[str, bytes], fd: int) -> None:
+    """In the copy: each part's reads, as a record of the file at `fd` (`None` for a part that
+    could not be read)."""
+    for part in parts:
+        try:
+            record = marshal.dumps(_read_encoded(layout, part, already_read))
+        except Exception:  # noqa: BLE001 - this process reads the part instead
+            record = marshal.dumps(None)
+        data = memoryview(len(record).to_bytes(8, "little") + record)
+        while data:
+            data = data[os.write(fd, data) :]
+
+
+def _read_encoded(layout: Layout, paths: list[str], already_read: dict[str, bytes]) -> list[tuple[Any, ...]]:
+    """In the other process: parse, and encode each note for the way back (and the cache),
+    with its gist as plain values."""
     out = []
     for path in paths:
         read = read_one(layout, path, already_read.get(path))
-        out.append((path, codec.dumps(read.note), read.digest, read.gist))
+        names, links, blocks, problems = read.gist
+        plain_names = None if names is None else (names.name, names.aliases)
+        out.append((path, codec.dumps(read.note), read.digest, (plain_names, links, blocks, problems)))
     return out
 
 
 def can_fork_safely() -> bool:
     """Fork only a single-threaded process: a thread (watch's observer) may hold a lock the
     forked copy would wait on forever."""
-    import multiprocessing
-
-    return threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+    return threading.active_count() == 1 and hasattr(os, "fork")
