@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date
+from operator import attrgetter
 
 from vaultkeeper.cadence import Cadence
 from vaultkeeper.config import Config
@@ -10,6 +12,7 @@ from vaultkeeper.model import Interaction, Person, PersonFields, PersonState
 
 GROWING = ("new", "growing")
 BIRTHDAY_SOON = 13  # days ahead a birthday is shown
+_date, _gave, _got = attrgetter("date"), attrgetter("gave"), attrgetter("got")
 
 
 def cadence_of(person: Person, config: Config) -> Cadence | None:
@@ -47,13 +50,14 @@ def due_date(
 def person_state(person: Person, config: Config, today: date) -> PersonState:
     """Everything SPEC 4 computes for one person on `today`."""
     fields = person.fields
-    past = [i for i in person.interactions if i.date <= today]
-    plans = tuple(i for i in person.interactions if i.date > today)
-    last = max((i.date for i in past), default=None)
+    interactions = person.interactions  # by date: the past, then the plans
+    split = bisect_right(interactions, today, key=_date)
+    past, plans = interactions[:split], interactions[split:]
+    last = past[-1].date if past else None
     cadence = cadence_of(person, config)
-    due, reason = due_date(person, cadence, last, [p.date for p in plans], today)
-    gave = sum(len(i.gave) for i in past)
-    got = sum(len(i.got) for i in past)
+    due, reason = due_date(person, cadence, last, [plans[0].date] if plans else [], today)
+    gave = sum(map(len, map(_gave, past)))
+    got = sum(map(len, map(_got, past)))
     days = (due - today).days if due is not None else None
     birthday = fields.birthday.next_after(today) if fields.birthday else None
 
@@ -117,7 +121,7 @@ def _changes_on(
     day comes, or a birthday enters its two weeks ahead or passes.
     """
     day = today.toordinal()
-    days = [min(plan.date for plan in plans).toordinal()] if plans else []
+    days = [plans[0].date.toordinal()] if plans else []  # the first plan: they are by date
     if reason == "new":
         days.append(day + 1)
     elif reason == "snooze" and snooze is not None:  # what it held back may be "new"

@@ -140,7 +140,7 @@ class Person(NamedTuple):
 
     path: str
     fields: PersonFields
-    interactions: tuple[Interaction, ...] = ()
+    interactions: tuple[Interaction, ...] = ()  # sorted: by date (then path and line)
     open_loops: tuple[OpenLoop, ...] = ()
 
     @property

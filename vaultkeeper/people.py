@@ -17,6 +17,8 @@ from vaultkeeper.cache import StaleState
 from vaultkeeper.lazy import LazyMap, peek
 from vaultkeeper.model import Interaction, Link, OpenLoop, ParsedNote, Person, PersonFields, Problem
 
+_new = tuple.__new__  # a named tuple from its fields, without its Python-level __new__ (a person's log: 2x faster)
+
 
 def _stem(path: str) -> str:
     name = path.rsplit("/", 1)[-1]
@@ -322,9 +324,7 @@ class PeopleIndex:
 
     def _person(self, note: ParsedNote) -> Person:
         path = note.path
-        interactions = [
-            Interaction(entry.date, path, entry.line, entry.text, entry.gave, entry.got) for entry in note.log
-        ]
+        interactions = [_new(Interaction, (day, path, line, text, gave, got)) for day, line, text, gave, got in note.log]
         loops: dict[tuple[str, int], OpenLoop] = {}
         for source in self._sources.get(path):
             resolved = self._resolved[source]
