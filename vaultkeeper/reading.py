@@ -25,8 +25,8 @@ from vaultkeeper.people import Names, may_link
 from vaultkeeper.scan import Layout
 
 PARALLEL_AFTER = 2000  # notes to parse; below this a second process costs more than it saves
-MINE = 0.45  # of the notes, read in this process: it also holds the other's (cold builds at 0.5, 0.45, 0.42
-# of 10,000 people, medians of 9: 2,519, 2,344, 2,447 ms)
+MINE = 0.43  # of the notes, read in this process: it also takes the other's. Both finish together at 0.43 (10,000
+# people: at 0.45 the other finished about 50 ms first; at 0.43 this one waits for it 5-25 ms)
 
 
 class Gist(NamedTuple):  # named tuples: see vaultkeeper.model
