@@ -144,8 +144,9 @@ class _Other:
     part it did not write at all.
     """
 
-    def __init__(self, layout: Layout, parts: list[list[str]], file: BinaryIO, pid: int,
-                 already_read: dict[str, bytes]) -> None:  # fmt: skip
+    def __init__(
+        self, layout: Layout, parts: list[list[str]], file: BinaryIO, pid: int, already_read: dict[str, bytes]
+    ) -> None:
         self.layout = layout
         self.parts = parts
         self.already_read = already_read
@@ -196,8 +197,11 @@ class _Other:
             yield from self._reads(part, record)
         if wait:
             for part in self.parts[self._next :]:  # the copy failed before it wrote these
-                yield from (read_one(self.layout, path, self.already_read.get(path)) for path in part)
+                yield from self._read_here(part)
             self._next = len(self.parts)
+
+    def _read_here(self, part: list[str]) -> Iterator[Read]:
+        return (read_one(self.layout, path, self.already_read.get(path)) for path in part)
 
     def _reads(self, part: list[str], record: bytes) -> Iterator[Read]:
         try:
@@ -205,7 +209,7 @@ class _Other:
         except (EOFError, ValueError, TypeError):
             encoded = None
         if encoded is None:  # the copy could not read this part
-            yield from (read_one(self.layout, path, self.already_read.get(path)) for path in part)
+            yield from self._read_here(part)
             return
         for path, blob, hashed, (names, links, blocks, problems) in encoded:
             brief = Gist(None if names is None else Names(*names), links, blocks, problems)
