@@ -91,7 +91,10 @@ def test_split_agrees_with_python_frontmatter_on_ordinary_notes():
 
 
 KEYS = ["name", "stage", "Stage", "null", "NULL", "True", "on", "a b", "x-y", "tags", "_k", "é", "k1"]
-SCALAR = st.text(alphabet="aZ09 :-#[],'\".~+é\t!&*|>%@`?{}/_eE\u00a0", max_size=12)
+TEXT = st.text(alphabet="aZ09 :-#[],'\".~+é\t!&*|>%@`?{}/_eE\u00a0\\", max_size=12)
+# plain text, or text in quotes (most of it not a valid quoted scalar, some of it one)
+SCALAR = st.one_of(TEXT, st.builds(lambda q, text, end: q + text + end, st.sampled_from(["'", '"']), TEXT,
+                                   st.sampled_from(["'", '"', "", "' ", '"  ', '" #c'])))  # fmt: skip
 
 
 @st.composite
@@ -136,4 +139,8 @@ def test_the_simple_reader_takes_the_usual_front_matter():
         "stage": "growing", "aliases": ["Ada", "Countess"], "met": "2024-04-30", "birthday": "--03-12",
         "priority": 2, "focus": True, "phone": "0123 456", "tags": ["person", "friend"], "note": None,
     }  # fmt: skip
-    assert front_matter._simple(['name: "Ada"']) is None  # quoted: PyYAML decides
+    quoted = ['name: "Ada: Lovelace"', "aliases:", '  - "[[Ada]]"', "  - 'A # B'", "title: ''"]
+    assert front_matter._simple(quoted) == {"name": "Ada: Lovelace", "aliases": ["[[Ada]]", "A # B"], "title": ""}
+    odd = ['name: "A\\"B"', 'name: "A\\tB"', "name: 'it''s'", 'name: "Ada" # a comment', 'name: "Ada', 'name: ["Ada"]']
+    for line in odd:
+        assert front_matter._simple([line]) is None  # escapes, comments, flow lists: PyYAML decides

@@ -117,7 +117,7 @@ def _yaml(source: str, lines: int) -> tuple[Any, tuple[int | None, str] | None]:
 
 
 # The front matter most notes have: `key: plain value`, `key: [a, b]` and `key:` with `- item`
-# lines under it, no quotes, comments after values, anchors, tags or nesting. `_simple` reads
+# lines under it, values quoted without escapes, no comments after values, anchors, tags or nesting. `_simple` reads
 # exactly that (three times faster than PyYAML's C loader, which builds every value in Python)
 # and gives up on anything else; tests check it agrees with PyYAML wherever it does not give up.
 _SIMPLE_KEY = re.compile(r"([A-Za-z_](?:[\w -]*\w)?):(?: +(.*))?$")
@@ -179,8 +179,15 @@ def _flow_list(text: str) -> Any:
 
 
 def _plain(text: str, flow: bool) -> Any:
-    """A plain scalar with its implicit type, or _NOT_SIMPLE."""
+    """A plain scalar with its implicit type, a quoted one outside flow lists (a link is quoted:
+    `- "[[Ada]]"`), or _NOT_SIMPLE."""
     text = text.rstrip(" ")
+    if text[:1] in ('"', "'") and not flow:
+        quote = text[0]
+        inner = text[1:-1]
+        if len(text) < 2 or text[-1] != quote or quote in inner or "\\" in inner:
+            return _NOT_SIMPLE  # escapes, doubled quotes, or more after it: PyYAML decides
+        return inner
     if (
         not text
         or text[0] in _NOT_PLAIN_START
