@@ -58,7 +58,7 @@ class Split(NamedTuple):
 def split(text: str) -> Split:
     """Front matter is `---` on the first line up to the next `---` or `...`."""
     lines = text.split("\n")
-    if any(line.endswith("\r") for line in lines):
+    if "\r" in text:
         lines = [line[:-1] if line.endswith("\r") else line for line in lines]
     if not lines or lines[0].rstrip() != "---":
         return Split(lines, None, 0)
