@@ -307,6 +307,7 @@ LOG_LINES = st.one_of(
 @settings(max_examples=500)
 @example(["- 2026-11-20 a", "  - gave:: tea", "- 2026-11-21 b got:: c", "", "  more gave:: d", "next"])
 @example(["### 2026-11-21 call", "- 2026-11-20 a gave:: b"])
+@example(["- 2026-11-20 a", "### 2026-11-21 call", "  - gave:: tea", "- 2026-11-22 b", "### later", "  - got:: c"])
 @example(["- 2026-11-20 a. [gave:: notes on [[Ada]]]", "- 2026-11-21 b [got:: [[Bo]] ]", "- 2026-11-22 c [gave:: ]"])
 @given(st.lists(LOG_LINES, max_size=12))
 def test_the_fast_path_for_plain_log_lines_changes_nothing(lines):

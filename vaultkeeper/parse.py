@@ -71,6 +71,14 @@ class _Item:
         self.gave: list[str] = []
         self.got: list[str] = []
 
+    @classmethod
+    def resumed(cls, entry: LogEntry) -> _Item:
+        """A plain log item (see `_simple_log_entry`) collected again."""
+        item = cls(entry.date, entry.line, entry.text, 2)
+        item.gave.extend(entry.gave)
+        item.got.extend(entry.got)
+        return item
+
     def add(self, found: markdown.Fields) -> None:
         self.gave.extend(found.gave)
         self.got.extend(found.got)
@@ -290,6 +298,7 @@ class _NoteReader:
         headings = {h.lower() for h in self.context.log_headings}
         log_level: int | None = None
         item: _Item | None = None
+        simple_last = False  # the log's last entry is a plain item (which lines below may still add to)
         parents: list[tuple[int, tuple[Link, ...], bool]] = []
         fence: str | None = None
         for index in range(start, len(lines)):
@@ -306,15 +315,17 @@ class _NoteReader:
             if index in skip:
                 continue
             if log_level is not None and raw[:2] == "- " and (item is None or item.column >= 0) and FAST_LOG:
-                simple = _simple_log_item(raw, number)
+                simple = _simple_log_entry(raw, number)
                 if simple is not None:  # the usual `- YYYY-MM-DD text`: what the rules below make of it
                     self._finish(item)
-                    item = simple
+                    item = None
+                    self.log.append(simple)
+                    simple_last = True
                     continue
             head = markdown.heading(raw)
             if head:
                 self._finish(item)
-                item = None
+                item, simple_last = None, False
                 parents.clear()
                 level, title = head
                 if not log_only:
@@ -341,6 +352,8 @@ class _NoteReader:
             if not log_only:
                 self.body_tags.extend(markdown.tags(code_free))
             if log_level is not None:
+                if simple_last:  # the lines below a plain item may add to it: it is the one being collected
+                    item, simple_last = _Item.resumed(self.log.pop()), False
                 item = self._log_line(item, code_free, listed, task, number)
             if daily:
                 self._daily_line(code_free, listed, task, number, parents)
@@ -455,6 +468,7 @@ _SIMPLE_BRACKET = re.compile(rf" \[(gave|got):: *({_PLAIN}*?(?:\[\[{_PLAIN}+\]\]
 
 
 _DAYS: dict[str, date] = {}
+_new = tuple.__new__  # a named tuple from its fields, without its Python-level __new__
 
 
 def _day(text: str) -> date:
@@ -465,10 +479,11 @@ def _day(text: str) -> date:
     return day
 
 
-def _simple_log_item(line: str, number: int) -> _Item | None:
+def _simple_log_entry(line: str, number: int) -> LogEntry | None:
     """A top-level log item of plain text with at most one trailing `gave::`/`got::` field
     (or `[gave:: …]`, with at most one plain wikilink in it), or None for anything else
-    (links, code, tags, other brackets, tasks, odd dates, times)."""
+    (links, code, tags, other brackets, tasks, odd dates, times). Made as an entry at once:
+    few items have lines below them that add to them (`_Item.resumed` takes those up)."""
     field = None
     text = line
     if "::" in line:
@@ -483,10 +498,13 @@ def _simple_log_item(line: str, number: int) -> _Item | None:
         day = _day(line[2:12])
     except ValueError:
         return None  # the general rules report it
-    item = _Item(day, number, line[match.start(1) :].strip(), 2)
-    if field is not None:
-        (item.gave if field.group(1).lower() == "gave" else item.got).append(field.group(2))
-    return item
+    text = line[match.start(1) :].strip()
+    if field is None:
+        return _new(LogEntry, (day, number, text, (), ()))
+    found = (field.group(2),)
+    if field.group(1).lower() == "gave":
+        return _new(LogEntry, (day, number, text, found, ()))
+    return _new(LogEntry, (day, number, text, (), found))
 
 
 def _present(value: object) -> bool:
