@@ -16,9 +16,8 @@ from typing import Any
 
 from vaultkeeper.cadence import Cadence
 from vaultkeeper.dates import Birthday
-from vaultkeeper.model import Link, LogEntry, Meeting, Mention, ParsedNote, PersonFields, Problem, Task
+from vaultkeeper.model import Link, LogEntry, Meeting, Mention, ParsedNote, PersonFields, Problem, Task, made
 
-_new = tuple.__new__  # a named tuple from its fields, without a Python-level call
 _day = date.fromordinal
 
 
@@ -42,17 +41,17 @@ def dumps(note: ParsedNote) -> bytes:
 def loads(blob: bytes) -> ParsedNote:
     """The note `dumps` made (ValueError, TypeError, … on bytes it did not make)."""
     path, problems, person, log, daily, mentions, meeting, tasks, blocks = marshal.loads(blob)
-    return _new(
+    return made(
         ParsedNote,
         (
             path,
-            tuple([_new(Problem, problem) for problem in problems]),
+            tuple([made(Problem, problem) for problem in problems]),
             None if person is None else _fields(person),
-            tuple([_new(LogEntry, (_day(entry[0]), *entry[1:])) for entry in log]),
+            tuple([made(LogEntry, (_day(entry[0]), *entry[1:])) for entry in log]),
             None if daily is None else _day(daily),
-            tuple([_new(Mention, (line, text, _links(links), gave, got)) for line, text, links, gave, got in mentions]),
-            None if meeting is None else _new(Meeting, (_day(meeting[0]), meeting[1], meeting[2], _links(meeting[3]))),
-            tuple([_new(Task, (line, text, _links(links))) for line, text, links in tasks]),
+            tuple([made(Mention, (line, text, _links(links), gave, got)) for line, text, links, gave, got in mentions]),
+            None if meeting is None else made(Meeting, (_day(meeting[0]), meeting[1], meeting[2], _links(meeting[3]))),
+            tuple([made(Task, (line, text, _links(links))) for line, text, links in tasks]),
             blocks,
         ),
     )
@@ -77,23 +76,23 @@ def _person(fields: PersonFields) -> tuple[Any, ...]:
 
 def _fields(saved: tuple[Any, ...]) -> PersonFields:
     name, line, aliases, stage, cadence, cadence_set, next_, snooze, met, birthday, *rest = saved
-    return _new(
+    return made(
         PersonFields,
         (
             name,
             line,
             aliases,
             stage,
-            None if cadence is None else _new(Cadence, cadence),
+            None if cadence is None else made(Cadence, cadence),
             cadence_set,
             None if next_ is None else _day(next_),
             None if snooze is None else _day(snooze),
             None if met is None else _day(met),
-            None if birthday is None else _new(Birthday, birthday),
+            None if birthday is None else made(Birthday, birthday),
             *rest,
         ),
     )
 
 
 def _links(saved: tuple[tuple[str, int], ...]) -> tuple[Link, ...]:
-    return tuple([_new(Link, link) for link in saved])
+    return tuple([made(Link, link) for link in saved])

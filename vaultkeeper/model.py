@@ -19,6 +19,10 @@ from vaultkeeper.dates import Birthday
 
 STAGES = ("target", "new", "growing", "established", "dormant")
 
+# `made(SomeTuple, (field, ...))`: a named tuple from all its fields, without the class's
+# Python-level `__new__` (about three times faster, for the values made by the hundred thousand)
+made = tuple.__new__
+
 
 class Problem(NamedTuple):
     """Something wrong in the vault: shown to the user, never fatal."""

@@ -24,6 +24,7 @@ from vaultkeeper.model import (
     PersonFields,
     Problem,
     Task,
+    made,
 )
 
 ATTENDEE_KEYS = ("attendees", "people", "participants")
@@ -468,7 +469,6 @@ _SIMPLE_BRACKET = re.compile(rf" \[(gave|got):: *({_PLAIN}*?(?:\[\[{_PLAIN}+\]\]
 
 
 _DAYS: dict[str, date] = {}
-_new = tuple.__new__  # a named tuple from its fields, without its Python-level __new__
 
 
 def _day(text: str) -> date:
@@ -500,11 +500,11 @@ def _simple_log_entry(line: str, number: int) -> LogEntry | None:
         return None  # the general rules report it
     text = line[match.start(1) :].strip()
     if field is None:
-        return _new(LogEntry, (day, number, text, (), ()))
+        return made(LogEntry, (day, number, text, (), ()))
     found = (field.group(2),)
     if field.group(1).lower() == "gave":
-        return _new(LogEntry, (day, number, text, found, ()))
-    return _new(LogEntry, (day, number, text, (), found))
+        return made(LogEntry, (day, number, text, found, ()))
+    return made(LogEntry, (day, number, text, (), found))
 
 
 def _present(value: object) -> bool:
