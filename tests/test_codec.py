@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from vaultkeeper import codec
 from vaultkeeper.cadence import Cadence
 from vaultkeeper.dates import Birthday
-from vaultkeeper.model import Link, LogEntry, Meeting, Mention, ParsedNote, PersonFields, Problem, Task
+from vaultkeeper.model import Interaction, Link, Meeting, Mention, ParsedNote, PersonFields, Problem, Task
 from vaultkeeper.parse import parse_note
 from vaultkeeper.reading import context_for
 from vaultkeeper.scan import list_notes, read_layout_of
@@ -25,7 +25,7 @@ def test_the_codec_knows_every_field():
         "name", "name_line", "aliases", "stage", "cadence", "cadence_set", "next", "snooze", "met", "birthday",
         "focus", "priority", "ideas", "tags", "extra",
     )  # fmt: skip
-    assert LogEntry._fields == ("date", "line", "text", "gave", "got")
+    assert Interaction._fields == ("date", "path", "line", "text", "gave", "got")  # in a note's log: its path
     assert Mention._fields == ("line", "text", "links", "gave", "got")
     assert Task._fields == ("line", "text", "links")
     assert Meeting._fields == ("date", "line", "title", "attendees")
@@ -56,18 +56,18 @@ FIELDS = st.builds(
     tags=TEXTS,
     extra=st.lists(st.tuples(TEXT, TEXT), max_size=2).map(tuple),
 )
-NOTES = st.builds(
+NOTES = TEXT.flatmap(lambda path: st.builds(
     ParsedNote,
-    path=TEXT,
+    path=st.just(path),
     problems=st.lists(st.builds(Problem, TEXT, st.none() | LINE, TEXT), max_size=2).map(tuple),
     person=st.none() | FIELDS,
-    log=st.lists(st.builds(LogEntry, DAY, LINE, TEXT, TEXTS, TEXTS), max_size=3).map(tuple),
+    log=st.lists(st.builds(Interaction, DAY, st.just(path), LINE, TEXT, TEXTS, TEXTS), max_size=3).map(tuple),
     daily_date=st.none() | DAY,
     mentions=st.lists(st.builds(Mention, LINE, TEXT, LINKS, TEXTS, TEXTS), max_size=2).map(tuple),
     meeting=st.none() | st.builds(Meeting, DAY, LINE, TEXT, LINKS),
     tasks=st.lists(st.builds(Task, LINE, TEXT, LINKS), max_size=2).map(tuple),
     blocks=TEXTS,
-)
+))  # fmt: skip
 
 
 @given(NOTES)

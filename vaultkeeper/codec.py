@@ -16,7 +16,7 @@ from typing import Any
 
 from vaultkeeper.cadence import Cadence
 from vaultkeeper.dates import Birthday
-from vaultkeeper.model import Link, LogEntry, Meeting, Mention, ParsedNote, PersonFields, Problem, Task, made
+from vaultkeeper.model import Interaction, Link, Meeting, Mention, ParsedNote, PersonFields, Problem, Task, made
 
 _day = date.fromordinal
 
@@ -28,7 +28,7 @@ def dumps(note: ParsedNote) -> bytes:
             path,
             tuple(map(tuple, problems)),
             None if person is None else _person(person),
-            tuple((entry[0].toordinal(), *entry[1:]) for entry in log),
+            tuple((entry[0].toordinal(), *entry[2:]) for entry in log),  # the path is the note's
             None if daily is None else daily.toordinal(),
             tuple((line, text, tuple(map(tuple, links)), gave, got) for line, text, links, gave, got in mentions),
             None if meeting is None else (meeting[0].toordinal(), meeting[1], meeting[2], tuple(map(tuple, meeting[3]))),
@@ -47,7 +47,7 @@ def loads(blob: bytes) -> ParsedNote:
             path,
             tuple([made(Problem, problem) for problem in problems]),
             None if person is None else _fields(person),
-            tuple([made(LogEntry, (_day(entry[0]), *entry[1:])) for entry in log]),
+            tuple([made(Interaction, (_day(entry[0]), path, *entry[1:])) for entry in log]),
             None if daily is None else _day(daily),
             tuple([made(Mention, (line, text, _links(links), gave, got)) for line, text, links, gave, got in mentions]),
             None if meeting is None else made(Meeting, (_day(meeting[0]), meeting[1], meeting[2], _links(meeting[3]))),

@@ -51,10 +51,12 @@ class Link(NamedTuple):
     line: int
 
 
-class LogEntry(NamedTuple):
-    """One dated item or sub-heading in a person's own log."""
+class Interaction(NamedTuple):
+    """Contact with one person on one date, from one place in the vault: a dated item or
+    sub-heading of their own log, or a line of another note that links them."""
 
     date: date
+    path: str
     line: int
     text: str
     gave: tuple[str, ...] = ()
@@ -114,23 +116,12 @@ class ParsedNote(NamedTuple):
     path: str
     problems: tuple[Problem, ...] = ()
     person: PersonFields | None = None
-    log: tuple[LogEntry, ...] = ()
+    log: tuple[Interaction, ...] = ()  # the person's own log (each with this note's path: joined as it is)
     daily_date: date | None = None
     mentions: tuple[Mention, ...] = ()
     meeting: Meeting | None = None
     tasks: tuple[Task, ...] = ()
     blocks: tuple[str, ...] = ()  # names of well-formed vaultkeeper blocks, to be filled
-
-
-class Interaction(NamedTuple):
-    """Contact with one person on one date, from one place in the vault."""
-
-    date: date
-    path: str
-    line: int
-    text: str
-    gave: tuple[str, ...] = ()
-    got: tuple[str, ...] = ()
 
 
 class OpenLoop(NamedTuple):

@@ -16,8 +16,8 @@ from vaultkeeper.cadence import CadenceError, parse_cadence
 from vaultkeeper.dates import DateError, parse_birthday, parse_date
 from vaultkeeper.model import (
     STAGES,
+    Interaction,
     Link,
-    LogEntry,
     Meeting,
     Mention,
     ParsedNote,
@@ -73,7 +73,7 @@ class _Item:
         self.got: list[str] = []
 
     @classmethod
-    def resumed(cls, entry: LogEntry) -> _Item:
+    def resumed(cls, entry: Interaction) -> _Item:
         """A plain log item (see `_simple_log_entry`) collected again."""
         item = cls(entry.date, entry.line, entry.text, 2)
         item.gave.extend(entry.gave)
@@ -84,10 +84,10 @@ class _Item:
         self.gave.extend(found.gave)
         self.got.extend(found.got)
 
-    def entry(self) -> LogEntry | None:
+    def entry(self, path: str) -> Interaction | None:
         if self.date is None:
             return None
-        return LogEntry(self.date, self.line, self.text, tuple(self.gave), tuple(self.got))
+        return Interaction(self.date, path, self.line, self.text, tuple(self.gave), tuple(self.got))
 
 
 class _NoteReader:
@@ -98,7 +98,7 @@ class _NoteReader:
         self.split = front_matter.split(text)
         self.meta: dict[str, Any] = {}
         self.key_lines: dict[str, int] = {}
-        self.log: list[LogEntry] = []
+        self.log: list[Interaction] = []
         self.mentions: list[Mention] = []
         self.tasks: list[Task] = []
         self.body_tags: list[str] = []
@@ -316,7 +316,7 @@ class _NoteReader:
             if index in skip:
                 continue
             if log_level is not None and raw[:2] == "- " and (item is None or item.column >= 0) and FAST_LOG:
-                simple = _simple_log_entry(raw, number)
+                simple = _simple_log_entry(raw, number, self.path)
                 if simple is not None:  # the usual `- YYYY-MM-DD text`: what the rules below make of it
                     self._finish(item)
                     item = None
@@ -383,7 +383,7 @@ class _NoteReader:
 
     def _finish(self, item: _Item | None) -> None:
         """Record a collected log item, if it had a valid date."""
-        entry = item.entry() if item else None
+        entry = item.entry(self.path) if item else None
         if entry:
             self.log.append(entry)
 
@@ -479,7 +479,7 @@ def _day(text: str) -> date:
     return day
 
 
-def _simple_log_entry(line: str, number: int) -> LogEntry | None:
+def _simple_log_entry(line: str, number: int, path: str) -> Interaction | None:
     """A top-level log item of plain text with at most one trailing `gave::`/`got::` field
     (or `[gave:: …]`, with at most one plain wikilink in it), or None for anything else
     (links, code, tags, other brackets, tasks, odd dates, times). Made as an entry at once:
@@ -500,11 +500,11 @@ def _simple_log_entry(line: str, number: int) -> LogEntry | None:
         return None  # the general rules report it
     text = line[match.start(1) :].strip()
     if field is None:
-        return made(LogEntry, (day, number, text, (), ()))
+        return made(Interaction, (day, path, number, text, (), ()))
     found = (field.group(2),)
     if field.group(1).lower() == "gave":
-        return made(LogEntry, (day, number, text, found, ()))
-    return made(LogEntry, (day, number, text, (), found))
+        return made(Interaction, (day, path, number, text, found, ()))
+    return made(Interaction, (day, path, number, text, (), found))
 
 
 def _present(value: object) -> bool:

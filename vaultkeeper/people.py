@@ -15,7 +15,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from vaultkeeper.cache import StaleState
 from vaultkeeper.lazy import LazyMap, peek
-from vaultkeeper.model import Interaction, Link, OpenLoop, ParsedNote, Person, PersonFields, Problem, made
+from vaultkeeper.model import Interaction, Link, OpenLoop, ParsedNote, Person, PersonFields, Problem
 
 
 def _stem(path: str) -> str:
@@ -322,7 +322,7 @@ class PeopleIndex:
 
     def _person(self, note: ParsedNote) -> Person:
         path = note.path
-        interactions = [made(Interaction, (day, path, line, text, gave, got)) for day, line, text, gave, got in note.log]
+        interactions = list(note.log)  # the person's own, with this path already
         loops: dict[tuple[str, int], OpenLoop] = {}
         for source in self._sources.get(path):
             resolved = self._resolved[source]
