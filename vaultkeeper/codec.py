@@ -18,7 +18,14 @@ from vaultkeeper.cadence import Cadence
 from vaultkeeper.dates import Birthday
 from vaultkeeper.model import Interaction, Link, Meeting, Mention, ParsedNote, PersonFields, Problem, Task, made
 
-_day = date.fromordinal
+_DAYS: dict[int, date] = {}  # by ordinal: a vault's log lines share a few thousand days
+
+
+def _day(ordinal: int) -> date:
+    day = _DAYS.get(ordinal)
+    if day is None:
+        day = _DAYS[ordinal] = date.fromordinal(ordinal)
+    return day
 
 
 def dumps(note: ParsedNote) -> bytes:
@@ -28,7 +35,7 @@ def dumps(note: ParsedNote) -> bytes:
             path,
             tuple(map(tuple, problems)),
             None if person is None else _person(person),
-            tuple((entry[0].toordinal(), *entry[2:]) for entry in log),  # the path is the note's
+            tuple([(day.toordinal(), line, text, gave, got) for day, _, line, text, gave, got in log]),  # path: the note's
             None if daily is None else daily.toordinal(),
             tuple((line, text, tuple(map(tuple, links)), gave, got) for line, text, links, gave, got in mentions),
             None if meeting is None else (meeting[0].toordinal(), meeting[1], meeting[2], tuple(map(tuple, meeting[3]))),
@@ -41,13 +48,14 @@ def dumps(note: ParsedNote) -> bytes:
 def loads(blob: bytes) -> ParsedNote:
     """The note `dumps` made (ValueError, TypeError, … on bytes it did not make)."""
     path, problems, person, log, daily, mentions, meeting, tasks, blocks = marshal.loads(blob)
+    day = _DAYS.get
     return made(
         ParsedNote,
         (
             path,
             tuple([made(Problem, problem) for problem in problems]),
             None if person is None else _fields(person),
-            tuple([made(Interaction, (_day(entry[0]), path, *entry[1:])) for entry in log]),
+            tuple([made(Interaction, (day(d) or _day(d), path, line, text, gave, got)) for d, line, text, gave, got in log]),
             None if daily is None else _day(daily),
             tuple([made(Mention, (line, text, _links(links), gave, got)) for line, text, links, gave, got in mentions]),
             None if meeting is None else made(Meeting, (_day(meeting[0]), meeting[1], meeting[2], _links(meeting[3]))),
