@@ -4,9 +4,11 @@ import os
 from pathlib import Path
 
 from conftest import person, report_of
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vaultkeeper.config import Config
-from vaultkeeper.scan import find_vault, glob_match, list_notes, moment_regex, read_layout
+from vaultkeeper.scan import any_glob_match, find_vault, glob_match, list_notes, moment_regex, read_layout
 
 
 def test_find_vault_argument_env_marker_then_cwd(tmp_path, monkeypatch):
@@ -102,3 +104,11 @@ def test_bad_obsidian_settings_are_problems(make_vault):
     report = report_of(root)
     assert report.problems[0].path == ".obsidian/daily-notes.json"
     assert person(report, "Ada").interactions == 1  # falls back to any date-named note
+
+
+GLOB = st.text(alphabet="ab/*?.", max_size=6)
+
+
+@given(st.text(alphabet="ab/.", max_size=8), st.lists(GLOB, max_size=3).map(tuple))
+def test_any_of_several_globs_matches_as_each_would(path, patterns):
+    assert any_glob_match(path, patterns) == any(glob_match(path, pattern) for pattern in patterns)

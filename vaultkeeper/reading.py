@@ -15,11 +15,12 @@ import os
 import signal
 import threading
 from collections.abc import Iterator
+from functools import cache
 from typing import Any, BinaryIO, NamedTuple
 
 from vaultkeeper import codec
 from vaultkeeper.cache import digest
-from vaultkeeper.model import ParsedNote, Problem
+from vaultkeeper.model import ParsedNote, Problem, made
 from vaultkeeper.parse import Context, parse_note
 from vaultkeeper.people import Names, may_link
 from vaultkeeper.scan import Layout
@@ -64,11 +65,12 @@ class Read(NamedTuple):
 
 def context_for(layout: Layout, path: str) -> Context:
     """What a note's path alone says about it, for the per-file parser."""
-    return Context(
-        in_people_folder=layout.in_people_folder(path),
-        daily_date=layout.daily_date(path),
-        log_headings=tuple(h.lower() for h in layout.config.log_headings),
-    )
+    return made(Context, (layout.in_people_folder(path), layout.daily_date(path), _lowered(layout.config.log_headings)))
+
+
+@cache
+def _lowered(headings: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(heading.lower() for heading in headings)
 
 
 def read_bytes(layout: Layout, path: str) -> bytes | ParsedNote:

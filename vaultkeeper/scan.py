@@ -65,6 +65,20 @@ def glob_match(path: str, pattern: str) -> bool:
     return bool(_glob_regex(pattern).fullmatch(path))
 
 
+@lru_cache(maxsize=64)
+def _any_glob_regex(patterns: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One regular expression matching what any of `patterns` matches (None for none)."""
+    if not patterns:
+        return None
+    return re.compile("|".join(f"(?:{_glob_regex(pattern).pattern})" for pattern in patterns))
+
+
+def any_glob_match(path: str, patterns: tuple[str, ...]) -> bool:
+    """Whether any of `patterns` matches the path, as `glob_match` would (one match, not one each)."""
+    regex = _any_glob_regex(patterns)
+    return regex is not None and regex.fullmatch(path) is not None
+
+
 class DailyRule(NamedTuple):
     """Which notes are daily notes: `folder` ("" = vault root) and a name regex."""
 
@@ -141,7 +155,7 @@ class Layout(NamedTuple):
         return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
     def in_people_folder(self, path: str) -> bool:
-        return any(glob_match(path, pattern) for pattern in self.config.people)
+        return any_glob_match(path, self.config.people)
 
     def daily_date(self, path: str) -> date | None:
         return self.daily.date_of(path)
