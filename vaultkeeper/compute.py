@@ -11,6 +11,7 @@ from vaultkeeper.config import Config
 from vaultkeeper.model import Interaction, Person, PersonFields, PersonState
 
 GROWING = ("new", "growing")
+MAY_FADE = (*GROWING, None)  # stages
 BIRTHDAY_SOON = 13  # days ahead a birthday is shown
 _date, _gave, _got = attrgetter("date"), attrgetter("gave"), attrgetter("got")
 
@@ -73,9 +74,11 @@ def person_state(person: Person, config: Config, today: date) -> PersonState:
             flags.append("at-risk")
     if not past:
         flags.append("never-contacted")
-    first = min([d for d in (fields.met, past[0].date if past else None) if d is not None], default=None)
+    first = past[0].date if past else None  # the first contact, or the meeting if that was earlier
+    if fields.met is not None and (first is None or fields.met < first):
+        first = fields.met
     fades = None  # the day the person counts as fading, unless contact comes first
-    if fields.stage in (*GROWING, None) and len(past) <= 1 and not plans and first is not None:
+    if fields.stage in MAY_FADE and len(past) <= 1 and not plans and first is not None:
         fades = config.fading_after.after(first)
         if fades <= today:
             flags.append("fading")
