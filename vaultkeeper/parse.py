@@ -97,7 +97,7 @@ class _NoteReader:
         self.problems = problems
         self.split = front_matter.split(text)
         self.meta: dict[str, Any] = {}
-        self.key_lines: dict[str, int] = {}
+        self._key_lines: dict[str, int] | None = None  # found when a line is first asked for (rarely)
         self.log: list[Interaction] = []
         self.mentions: list[Mention] = []
         self.tasks: list[Task] = []
@@ -117,7 +117,6 @@ class _NoteReader:
             self.meta, error = front_matter.load(split.front)
             if error:
                 self.problem(*error)
-            self.key_lines = front_matter.key_lines(split.front)
         is_person = self.is_person_by_meta() or self.context.in_people_folder
         self.read_body(is_person)
         if not is_person and any(markdown.is_person_tag(t) for t in self.body_tags):
@@ -156,7 +155,10 @@ class _NoteReader:
         return [str(tag).strip().lstrip("#").lower() for tag in value if tag is not None and str(tag).strip()]
 
     def line_of(self, key: str) -> int | None:
-        return self.key_lines.get(key)
+        if self._key_lines is None:
+            front = self.split.front
+            self._key_lines = front_matter.key_lines(front) if front is not None else {}
+        return self._key_lines.get(key)
 
     def person_fields(self) -> PersonFields:
         meta = self.meta
