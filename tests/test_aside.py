@@ -153,3 +153,26 @@ def test_a_full_read_from_saved_rows_saves_what_unchanged_notes_resolve_to_now(t
     db.close()
     run_build(root, TODAY)
     assert_rows_resolve_as_a_fresh_read(root)
+
+
+def test_a_build_whose_children_are_reaped_for_it_still_reads_and_saves(tmp_path, monkeypatch, aside):
+    """With SIGCHLD ignored (as some supervisors leave it), the forked reader and the copy
+    saving rows are reaped by the system: waiting for them fails, and the build goes on."""
+    import signal
+
+    from vaultkeeper import reading
+
+    monkeypatch.setattr(reading, "PARALLEL_AFTER", 2)
+    monkeypatch.setattr(reading, "CHUNK", 2)
+    monkeypatch.setattr(reading.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(reading.threading, "active_count", lambda: 1)  # pytest may run threads of its own
+    root = linked_vault(tmp_path)
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        outcome = run_build(root, TODAY)
+        assert not outcome.errors and outcome.people == len(NAMES)
+        assert_as_without_cache(root)
+        assert not run_build(root, TODAY).errors  # again, through what the first one saved
+        assert_as_without_cache(root)
+    finally:
+        signal.signal(signal.SIGCHLD, previous)

@@ -34,8 +34,12 @@ class Aside:
     def saved(self) -> bool:
         """Whether it committed (waits for it the first time)."""
         if self._saved is None:
-            _, status = os.waitpid(self.pid, 0)
-            self._saved = os.waitstatus_to_exitcode(status) == 0
+            try:
+                _, status = os.waitpid(self.pid, 0)
+            except ChildProcessError:  # reaped already (SIGCHLD ignored): whether it saved is unknown
+                self._saved = False
+            else:
+                self._saved = os.waitstatus_to_exitcode(status) == 0
         return self._saved
 
 

@@ -1,10 +1,9 @@
-"""Reading and parsing many notes, about half of them in a forked process when there are enough to pay.
+"""Reading and parsing many notes, about half of them in a forked copy when there are enough to pay.
 
-The other process sends each parse back encoded (`vaultkeeper.codec`), which
-the cache keeps as it is, with its gist (what joining the whole vault needs
-before the parse itself), so this process decodes a note only when it is used: measured on two cores,
-a cold build of the 10,000-person vault reads its notes in about 60% of the
-time. With one core, few notes or no `fork`, everything is read here.
+The copy writes each parse back encoded (`vaultkeeper.codec`), which the cache
+keeps as it is, with its gist (what joining the whole vault needs before the
+parse itself), so this process decodes a note only when it is used. With one
+core, few notes or no `fork`, everything is read here.
 """
 
 from __future__ import annotations
@@ -185,7 +184,8 @@ class _Other:
         """The reads of the parts whose records are complete; with `wait`, of all parts (those
         the copy could not read, read here)."""
         if wait and self._pid is not None:
-            os.waitpid(self._pid, 0)
+            with contextlib.suppress(ChildProcessError):  # reaped already (SIGCHLD ignored): it is gone
+                os.waitpid(self._pid, 0)
             self._pid = None
         size = os.fstat(self._file.fileno()).st_size
         while self._next < len(self.parts) and self._offset + 8 <= size:
