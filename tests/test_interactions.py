@@ -298,8 +298,9 @@ LOG_LINES = st.one_of(
         st.text(alphabet="ab .,'", max_size=8),
         st.sampled_from(["", "[[Ada]]", " [[Grace Hopper]] x", "[[a|b]]", "[[a#b]]", "[[x]] [[y]]", "[[Ada]", " ]"]),
     ),
-    st.sampled_from(["", "  continued", "  - gave:: tea", "### 2026-11-21 call", "- [ ] 2026-11-22 todo", "- [x] 2026-11-22 done",
-                     "## Log", "# Other", "> - 2026-11-20 quoted", "plain text", "1. 2026-11-23 numbered"]),
+    st.sampled_from(["", "  continued", "  - gave:: tea", "more gave:: d", "### 2026-11-21 call", "- [ ] 2026-11-22 todo",
+                     "- [x] 2026-11-22 done", "## Log", "# Other", "> - 2026-11-20 quoted", "plain text",
+                     "1. 2026-11-23 numbered"]),
     LOG_TEXT.map(lambda t: f"- {t}"),
 )
 
@@ -308,6 +309,8 @@ LOG_LINES = st.one_of(
 @example(["- 2026-11-20 a", "  - gave:: tea", "- 2026-11-21 b got:: c", "", "  more gave:: d", "next"])
 @example(["### 2026-11-21 call", "- 2026-11-20 a gave:: b"])
 @example(["- 2026-11-20 a", "### 2026-11-21 call", "  - gave:: tea", "- 2026-11-22 b", "### later", "  - got:: c"])
+@example(["- 2026-11-20 a", "", "more gave:: d", "- 2026-11-21 b", "", "- 2026-11-22 c", "more got:: e"])
+@example(["- [x] 2026-11-20 done", "", "more gave:: d", "- 2026-11-21 met [[Ada]]", "", "later got:: e"])
 @example(["- 2026-11-20 a. [gave:: notes on [[Ada]]]", "- 2026-11-21 b [got:: [[Bo]] ]", "- 2026-11-22 c [gave:: ]"])
 @given(st.lists(LOG_LINES, max_size=12))
 def test_the_fast_path_for_plain_log_lines_changes_nothing(lines):

@@ -73,11 +73,13 @@ class _Item:
         self.got: list[str] = []
 
     @classmethod
-    def resumed(cls, entry: Interaction) -> _Item:
-        """A plain log item (see `_simple_log_entry`) collected again."""
+    def resumed(cls, entry: Interaction, blank: bool) -> _Item:
+        """A plain log item (see `_simple_log_entry`) collected again (`blank`: an empty line
+        came below it)."""
         item = cls(entry.date, entry.line, entry.text, 2)
         item.gave.extend(entry.gave)
         item.got.extend(entry.got)
+        item.blank = blank
         return item
 
     def add(self, found: markdown.Fields) -> None:
@@ -301,7 +303,8 @@ class _NoteReader:
         headings = {h.lower() for h in self.context.log_headings}
         log_level: int | None = None
         item: _Item | None = None
-        simple_last = False  # the log's last entry is a plain item (which lines below may still add to)
+        simple_last = False  # the log's last entry is a plain item (which lines below may still add to)...
+        simple_blank = False  # ...with an empty line below it
         parents: list[tuple[int, tuple[Link, ...], bool]] = []
         fence: str | None = None
         for index in range(start, len(lines)):
@@ -317,13 +320,19 @@ class _NoteReader:
                 continue
             if index in skip:
                 continue
+            if not raw and FAST_LOG:  # an empty line only spaces out a log item's lines (see `_log_line`)
+                if simple_last:
+                    simple_blank = True
+                elif item is not None:
+                    item = self._log_line(item, raw, None, None, number)
+                continue
             if log_level is not None and raw[:2] == "- " and (item is None or item.column >= 0) and FAST_LOG:
                 simple = _simple_log_entry(raw, number, self.path)
                 if simple is not None:  # the usual `- YYYY-MM-DD text`: what the rules below make of it
                     self._finish(item)
                     item = None
                     self.log.append(simple)
-                    simple_last = True
+                    simple_last, simple_blank = True, False
                     continue
             head = markdown.heading(raw)
             if head:
@@ -356,7 +365,7 @@ class _NoteReader:
                 self.body_tags.extend(markdown.tags(code_free))
             if log_level is not None:
                 if simple_last:  # the lines below a plain item may add to it: it is the one being collected
-                    item, simple_last = _Item.resumed(self.log.pop()), False
+                    item, simple_last = _Item.resumed(self.log.pop(), simple_blank), False
                 item = self._log_line(item, code_free, listed, task, number)
             if daily:
                 self._daily_line(code_free, listed, task, number, parents)
@@ -462,7 +471,7 @@ class _NoteReader:
             self.mentions.append(Mention(number, content.strip(), people, found.gave, found.got))
 
 
-FAST_LOG = True  # tests turn it off to check the general rules give the same result
+FAST_LOG = True  # the fast paths (plain log items, empty lines); tests turn them off to check the general rules agree
 _SIMPLE_LOG = re.compile(r"- \d{4}-\d{2}-\d{2} +([^\s\-\u2013\u2014:][^`#\[\]()<>|\\*_~!\t:]*)$")
 _SIMPLE_FIELD = re.compile(r"(?<= )(gave|got):: *([^`#\[\]()<>|\\*_~!\t:]*?) *$", re.IGNORECASE)
 _PLAIN = r"[^`#\[\]()<>|\\*_~!\t:]"  # what the simple text and fields are made of
