@@ -1,3 +1,4 @@
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -130,6 +131,18 @@ def test_the_simple_reader_agrees_with_pyyaml_whenever_it_answers(lines):
     read = yaml.load("\n".join(lines), Loader=front_matter._loader())  # noqa: S506 - raises if simple was wrong
     assert front_matter.fold(read or {}) == front_matter.fold(simple)
     assert [type(v) for v in front_matter.fold(read or {}).values()] == [type(v) for v in front_matter.fold(simple).values()]
+
+
+@pytest.mark.parametrize(
+    "value", ["~", "null", "Null", "NULL", "nil", "true", "True", "TRUE", "false", "False", "FALSE", "yes", "no", "on",
+              "0", "-1", "+2", "0123", "1.5", "-.5", "+1.", ".5e3", "1e5", "12:30", "nan", "text"]
+)  # fmt: skip
+def test_the_simple_reader_types_values_as_pyyaml_does(value):
+    import yaml
+
+    simple = front_matter._simple([f"k: {value}"])
+    read = yaml.load(f"k: {value}", Loader=front_matter._loader())  # noqa: S506 - a safe loader
+    assert simple == read and type(simple["k"]) is type(read["k"])
 
 
 def test_the_simple_reader_takes_the_usual_front_matter():

@@ -198,14 +198,16 @@ def _plain(text: str, flow: bool) -> Any:
         or (flow and ":" in text)
     ):
         return _NOT_SIMPLE
-    if _NULL.match(text):
+    first = text[0]  # each implicit type starts with one of a few characters: most text tries none
+    if first in "~nN" and _NULL.match(text):
         return None
-    if _BOOL.match(text):
-        return text[0] in "tT"
-    if _INT.match(text):
-        return int(text)
-    if _FLOAT.match(text):
-        return float(text)
+    if first in "tTfF" and _BOOL.match(text):
+        return first in "tT"
+    if first in "-+0123456789.":
+        if _INT.match(text):
+            return int(text)
+        if _FLOAT.match(text):
+            return float(text)
     return text
 
 
