@@ -298,9 +298,9 @@ LOG_LINES = st.one_of(
         st.text(alphabet="ab .,'", max_size=8),
         st.sampled_from(["", "[[Ada]]", " [[Grace Hopper]] x", "[[a|b]]", "[[a#b]]", "[[x]] [[y]]", "[[Ada]", " ]"]),
     ),
-    st.sampled_from(["", "  continued", "  - gave:: tea", "more gave:: d", "### 2026-11-21 call", "- [ ] 2026-11-22 todo",
-                     "- [x] 2026-11-22 done", "## Log", "# Other", "> - 2026-11-20 quoted", "plain text",
-                     "1. 2026-11-23 numbered"]),
+    st.sampled_from(["", "  continued", "  - gave:: tea", "more gave:: d", "### 2026-11-21 call",
+                     "- [ ] 2026-11-22 todo", "- [x] 2026-11-22 done", "## Log", "# Other", "> - 2026-11-20 quoted",
+                     "plain text", "1. 2026-11-23 numbered"]),
     LOG_TEXT.map(lambda t: f"- {t}"),
 )
 

@@ -35,7 +35,7 @@ def dumps(note: ParsedNote) -> bytes:
             path,
             tuple(map(tuple, problems)),
             None if person is None else _person(person),
-            tuple([(day.toordinal(), line, text, gave, got) for day, _, line, text, gave, got in log]),  # path: the note's
+            tuple([(day.toordinal(), line, text, gave, got) for day, _path, line, text, gave, got in log]),
             None if daily is None else daily.toordinal(),
             tuple((line, text, tuple(map(tuple, links)), gave, got) for line, text, links, gave, got in mentions),
             None if meeting is None else (meeting[0].toordinal(), meeting[1], meeting[2], tuple(map(tuple, meeting[3]))),
@@ -49,13 +49,16 @@ def loads(blob: bytes) -> ParsedNote:
     """The note `dumps` made (ValueError, TypeError, … on bytes it did not make)."""
     path, problems, person, log, daily, mentions, meeting, tasks, blocks = marshal.loads(blob)
     day = _DAYS.get
+    own_log = tuple(  # each entry's path is the note's
+        [made(Interaction, (day(d) or _day(d), path, line, text, gave, got)) for d, line, text, gave, got in log]
+    )
     return made(
         ParsedNote,
         (
             path,
             tuple([made(Problem, problem) for problem in problems]),
             None if person is None else _fields(person),
-            tuple([made(Interaction, (day(d) or _day(d), path, line, text, gave, got)) for d, line, text, gave, got in log]),
+            own_log,
             None if daily is None else _day(daily),
             tuple([made(Mention, (line, text, _links(links), gave, got)) for line, text, links, gave, got in mentions]),
             None if meeting is None else made(Meeting, (_day(meeting[0]), meeting[1], meeting[2], _links(meeting[3]))),
