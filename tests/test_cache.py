@@ -6,6 +6,7 @@ import random
 import sqlite3
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -462,6 +463,35 @@ def test_what_the_other_process_did_not_write_is_read_here(tmp_path, monkeypatch
     theirs = paths[int(len(paths) * reading.MINE) :]
     written = theirs.index("People/Extra50.md") // 10 * 10 if failure == "dies" else 10
     assert sum(read.blob is not None for read in reads) == written  # the parts before it came from there
+
+
+def test_a_read_given_up_stops_and_reaps_the_other_process(tmp_path, monkeypatch):
+    root = vault(tmp_path)
+    for index in range(60):
+        (root / f"People/Extra{index}.md").write_text(f"---\nstage: new\n---\n## Log\n- 2026-11-0{index % 9 + 1} x\n")
+    layout = read_layout_of(root)
+    paths = sorted(NoteSet.read(layout).notes)
+    monkeypatch.setattr(reading, "PARALLEL_AFTER", 10)
+    monkeypatch.setattr(reading.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(reading.threading, "active_count", lambda: 1)
+    forked = []
+    fork = os.fork
+
+    def recording_fork():
+        pid = fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(reading.os, "fork", recording_fork)
+    monkeypatch.setattr(reading, "_read_encoded", lambda *args: time.sleep(60))  # (in the other process)
+    reads = reading.read_many(layout, paths, {})
+    next(reads)  # the other process has started...
+    started = time.monotonic()
+    reads.close()  # ...and the build gives up (an error, Ctrl-C): it is stopped, not waited for
+    assert len(forked) == 1 and time.monotonic() - started < 30
+    with pytest.raises(ProcessLookupError):  # killed and waited for: not even a zombie is left
+        os.kill(forked[0], 0)
 
 
 def test_no_second_process_while_other_threads_run(tmp_path, monkeypatch):

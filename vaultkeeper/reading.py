@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import marshal
 import os
-import signal
 import threading
 from collections.abc import Iterator
 from functools import cache
@@ -220,6 +219,8 @@ class _Other:
     def close(self) -> None:
         """Stop the copy if it is still reading (this process gave up), and wait for it."""
         if self._pid is not None:
+            import signal  # here: a build rarely gives up on the copy, and most builds start none
+
             with contextlib.suppress(OSError):
                 os.kill(self._pid, signal.SIGKILL)
                 os.waitpid(self._pid, 0)
