@@ -7,7 +7,7 @@ from conftest import person, report_of
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vaultkeeper.config import Config
+from vaultkeeper.config import Config, load_config
 from vaultkeeper.scan import any_glob_match, find_vault, glob_match, list_notes, moment_regex, read_layout
 
 
@@ -53,6 +53,22 @@ def test_never_read_folders(make_vault):
     assert [s.name for s in report.people] == ["Ada"]
     assert [i.path for i in person(report, "Ada").person.interactions] == ["Daily/2026-11-10.md"]
     assert report.problems == ()
+
+
+def test_excluded_notes_are_never_read(make_vault):
+    root = make_vault(
+        {
+            ".vaultkeeper/config.toml": 'exclude = ["**/*.draft.md", "People/Old"]\n',
+            "People/Ada.md": "",
+            "People/Bob.draft.md": "",
+            "People/Old/Cy.md": "",
+            "Daily/2026-11-10.md": "- [[Ada]] contact\n",
+            "Daily/Sub/2026-11-11.draft.md": "- [[Ada]] contact\n",
+        }
+    )
+    layout = read_layout(root, load_config(root))
+    assert list_notes(layout) == ["Daily/2026-11-10.md", "People/Ada.md"]
+    assert [s.name for s in report_of(root).people] == ["Ada"]
 
 
 def test_marked_block_content_is_never_read(make_vault):

@@ -145,7 +145,7 @@ class Layout(NamedTuple):
             return True
         if any(path == s or path.startswith(s + "/") for s in self.skipped):
             return True
-        return any(glob_match(path, pattern) for pattern in self.config.exclude)
+        return any_glob_match(path, self.config.exclude)
 
     @property
     def parse_key(self) -> str:  # made again each time: a build asks twice
@@ -263,7 +263,7 @@ def _scan_folder(
         try:
             if (name.endswith(".md") or name[-3:].lower() == ".md") and entry.is_file():
                 rel = prefix + name
-                if not exclude or not any(glob_match(rel, pattern) for pattern in exclude):
+                if not exclude or not any_glob_match(rel, exclude):
                     stat = entry.stat()
                     found[rel] = _stamp(Stamp, (stat.st_size, stat.st_mtime_ns))
             elif entry.is_dir(follow_symlinks=False):
