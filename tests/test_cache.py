@@ -392,11 +392,11 @@ def test_a_build_after_many_edits_matches_a_cold_build(tmp_path):
     assert_as_without_cache(root)
 
 
-def _fails_on_extra50(layout, paths, already_read):
+def _fails_on_extra50(layout, paths, already_read, today):
     """The other process's work, failing (there) for one part of it."""
     if "People/Extra50.md" in paths:
         raise RuntimeError("the other process failed")
-    return _READ_ENCODED(layout, paths, already_read)
+    return _READ_ENCODED(layout, paths, already_read, today)
 
 
 def test_reading_in_two_processes_gives_the_same_notes(tmp_path, monkeypatch):
@@ -417,6 +417,9 @@ def test_reading_in_two_processes_gives_the_same_notes(tmp_path, monkeypatch):
     assert sum(read.blob is not None for read in reads) == 93 - int(93 * reading.MINE)  # from the other process
     assert all(read.note is None for read in reads if read.blob)  # and were not unpickled here
     assert all(read.gist == reading.gist(read.parsed()) for read in reads)
+    reads = list(reading.read_many(layout, sorted(alone.notes), {}, TODAY))  # with what sorting people needs
+    assert sum(read.blob is not None and read.gist.own is not None for read in reads) > 20
+    assert all(read.gist == reading.gist(read.parsed(), TODAY) for read in reads)
 
     monkeypatch.setattr(reading, "_read_encoded", _fails_on_extra50)
     reads = list(reading.read_many(layout, sorted(alone.notes), {}))
@@ -426,18 +429,18 @@ def test_reading_in_two_processes_gives_the_same_notes(tmp_path, monkeypatch):
     assert sum(read.blob is None for read in reads) == int(93 * reading.MINE) + failed  # that part read here too
 
 
-def _dies_on_extra50(layout, paths, already_read):
+def _dies_on_extra50(layout, paths, already_read, today):
     """The other process, dying when it reaches one part of its work."""
     if "People/Extra50.md" in paths:
         os._exit(3)
-    return _READ_ENCODED(layout, paths, already_read)
+    return _READ_ENCODED(layout, paths, already_read, today)
 
 
-def _writes_half_a_record(layout, parts, already_read, fd):
+def _writes_half_a_record(layout, parts, already_read, today, fd):
     """The other process, dying halfway through writing its second part."""
-    record = marshal.dumps(_READ_ENCODED(layout, parts[0], already_read))
+    record = marshal.dumps(_READ_ENCODED(layout, parts[0], already_read, today))
     os.write(fd, len(record).to_bytes(8, "little") + record)
-    record = marshal.dumps(_READ_ENCODED(layout, parts[1], already_read))
+    record = marshal.dumps(_READ_ENCODED(layout, parts[1], already_read, today))
     os.write(fd, len(record).to_bytes(8, "little") + record[: len(record) // 2])
     os._exit(0)
 

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from vaultkeeper import codec
 from vaultkeeper.cadence import Cadence
+from vaultkeeper.compute import Contact
 from vaultkeeper.dates import Birthday
 from vaultkeeper.model import Interaction, Link, Meeting, Mention, ParsedNote, PersonFields, Problem, Task
 from vaultkeeper.parse import parse_note
@@ -74,6 +75,13 @@ NOTES = TEXT.flatmap(lambda path: st.builds(
 def test_any_note_comes_back_exactly(note):
     back = codec.loads(codec.dumps(note))
     assert back == note and repr(back) == repr(note)  # repr: the same classes all the way down
+
+
+@given(FIELDS, st.builds(Contact, st.integers(0, 99), st.none() | DAY, st.none() | DAY, LINE, LINE, st.none() | DAY))
+def test_what_sorting_needs_of_a_person_comes_back_without_the_lists(fields, contact):
+    back = codec.loads_own(codec.dumps_own(fields, contact))
+    expected = (fields._replace(aliases=(), ideas=(), tags=(), extra=()), contact)
+    assert back == expected and repr(back) == repr(expected)
 
 
 def test_the_sample_vault_comes_back_exactly():

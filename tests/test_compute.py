@@ -1,9 +1,14 @@
 """SPEC 4: cadence, last contact, next_due rules, flags and the focus list."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from conftest import person, report_of
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vaultkeeper.compute import Contact, contact_on
+from vaultkeeper.model import Interaction
 
 
 def one(make_vault, front: str, log: str = "", today: date = date(2026, 11, 25), extra=None):
@@ -207,3 +212,32 @@ def test_pinned_target_is_a_member_not_a_suggestion(make_vault):
     report = focus_vault(make_vault, {"T": "stage: target\nfocus: true", "U": "stage: target"})
     assert report.focus.members == ("T",)
     assert report.focus.suggested_targets == ("U",)
+
+
+_ENTRIES = st.lists(
+    st.tuples(st.integers(-30, 30), st.integers(0, 2), st.integers(0, 2), st.integers(0, 9)), max_size=12
+)
+
+
+@given(_ENTRIES, st.integers(0, 12))
+def test_contact_on_adds_interactions_in_any_order(entries, cut):
+    """What a person's interactions come to on a day, however they are split and ordered:
+    a note's log is in the order it was written; other notes add theirs later."""
+    today = date(2026, 11, 25)
+    interactions = [
+        Interaction(today + timedelta(days=days), "P.md", line, "x", ("g",) * gave, ("t",) * got)
+        for days, gave, got, line in entries
+    ]
+    past = sorted(i.date for i in interactions if i.date <= today)
+    plans = sorted(i.date for i in interactions if i.date > today)
+    expected = Contact(
+        len(past),
+        past[0] if past else None,
+        past[-1] if past else None,
+        sum(len(i.gave) for i in interactions if i.date <= today),
+        sum(len(i.got) for i in interactions if i.date <= today),
+        plans[0] if plans else None,
+    )
+    assert contact_on(interactions, today) == expected
+    assert contact_on(interactions[cut:], today, contact_on(interactions[:cut], today)) == expected
+    assert contact_on(reversed(interactions), today) == expected

@@ -55,7 +55,7 @@ def test_status_uses_the_saved_state(tmp_path, monkeypatch):
     (root / "People/Ada.md").write_text("---\nstage: new\n---\n## Log\n- 2026-11-20 tea\n")
     read = []
     original = reading.read_one
-    monkeypatch.setattr(reading, "read_one", lambda layout, path, data=None: read.append(path) or original(layout, path, data))
+    monkeypatch.setattr(reading, "read_one", lambda layout, path, *rest: read.append(path) or original(layout, path, *rest))
     assert status(root) != expected
     assert [path for path in read if path != "Home.md"] == ["People/Ada.md"]  # (the build filled Home.md)
     assert status(root) == status(root, use_cache=False)

@@ -1,7 +1,7 @@
 """The incremental join and orderings equal a fresh computation after any edits."""
 
 import random
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from conftest import TODAY
@@ -112,3 +112,68 @@ def test_page_limit_cuts_lists_and_counts_the_rest(make_vault):
     focus = (root / "Relationships/Focus.md").read_text()
     assert focus.startswith("# Focus 7/10\n")
     assert "… and 4 more in focus." in focus
+
+
+def _dated(rng: random.Random) -> str:
+    return (TODAY + timedelta(days=rng.randint(-120, 60))).isoformat()
+
+
+def _person_text(rng: random.Random) -> str:
+    front = f"stage: {rng.choice(['new', 'growing', 'target', 'established', 'dormant'])}\n"
+    for key, value in (("snooze", _dated), ("met", _dated), ("next", _dated), ("cadence", lambda r: "2w")):
+        if rng.random() < 0.25:
+            front += f"{key}: {value(rng)}\n"
+    if rng.random() < 0.2:
+        front += f"focus: {rng.choice(['true', 'false'])}\npriority: {rng.randint(0, 3)}\n"
+    if rng.random() < 0.3:
+        front += f"birthday: --{(TODAY + timedelta(days=rng.randint(-20, 20))).strftime('%m-%d')}\n"
+    fields = ["", " gave:: tea", " got:: advice"]
+    log = "".join(f"- {_dated(rng)} chat.{rng.choice(fields)}\n" for _ in range(rng.randint(0, 4)))
+    return f"---\n{front}---\n## Log\n{log}"
+
+
+MANY = [f"P{number:02d}" for number in range(70)]  # a full fill: more than `at` places one by one
+
+
+def _sorting_vault(root: Path, rng: random.Random) -> None:
+    (root / "People").mkdir(parents=True)
+    (root / "Daily").mkdir()
+    (root / "Meetings").mkdir()
+    for name in MANY:
+        (root / f"People/{name}.md").write_text(_person_text(rng))
+    for _ in range(29):
+        lines = "".join(f"- [[{rng.choice(MANY)}]]{rng.choice(['', ' gave:: x', ' got:: y'])}\n" for _line in range(3))
+        (root / f"Daily/{(TODAY + timedelta(days=rng.randint(-90, 30))).isoformat()}.md").write_text(lines)
+    for meeting in range(3):
+        attendees = ", ".join(f'"[[{name}]]"' for name in rng.sample(MANY, 3))
+        (root / f"Meetings/Sync {meeting}.md").write_text(f"---\ndate: {_dated(rng)}\nattendees: [{attendees}]\n---\n")
+
+
+def test_a_vault_read_for_a_day_is_sorted_as_everyones_states_sort_it(tmp_path, monkeypatch):
+    """A whole read for a day sorts people from what their notes gave while being read
+    (`PeopleIndex.take_contacts`), not from their joined Person: the orders must be those of
+    their states, on that day, on another day, and after a note changed before sorting."""
+    import vaultkeeper.standing
+
+    made = []
+    person_state = vaultkeeper.standing.person_state
+    monkeypatch.setattr(vaultkeeper.standing, "person_state", lambda *args: made.append(1) or person_state(*args))
+    for seed in range(12):
+        root = tmp_path / str(seed)
+        rng = random.Random(seed)
+        _sorting_vault(root, rng)
+        layout = read_layout(root, Config())
+
+        def orders(day: date, layout=layout) -> dict:
+            return NoteSet.read(layout).vault().at(day).orders  # (read for no day: every Person made)
+
+        made.clear()
+        assert NoteSet.read(layout, today=TODAY).vault().at(TODAY).orders == orders(TODAY), seed
+        assert len(made) == len(MANY), seed  # those of `orders`: sorted without anyone's state made in full
+        later = TODAY + timedelta(days=rng.randint(1, 45))
+        assert NoteSet.read(layout, today=TODAY).vault().at(later).orders == orders(later), seed
+        notes = NoteSet.read(layout, today=TODAY)
+        changed = f"People/{rng.choice(MANY)}.md"
+        (root / changed).write_text(_person_text(rng))
+        notes.refresh(changed)
+        assert notes.vault().at(TODAY).orders == orders(TODAY), seed

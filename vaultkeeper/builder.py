@@ -99,9 +99,9 @@ def run_build(
         def read_and_plan(use_state: bool) -> tuple[NoteSet, Plan]:
             if progress is not None and len(paths) > PROGRESS_AFTER:
                 with progress(len(paths)) as advance:
-                    notes = NoteSet.read(layout, cache, paths, stamps, advance, use_state)
+                    notes = NoteSet.read(layout, cache, paths, stamps, advance, use_state, today)
             else:
-                notes = NoteSet.read(layout, cache, paths, stamps, use_state=use_state)
+                notes = NoteSet.read(layout, cache, paths, stamps, use_state=use_state, today=today)
             if cache is not None and write:
                 notes.save_aside(cache)  # a full read's rows, saved by another process meanwhile
             return notes, plan_notes(notes, today, force=force, memo=memo)

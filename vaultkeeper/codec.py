@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from vaultkeeper.cadence import Cadence
+from vaultkeeper.compute import Contact
 from vaultkeeper.dates import Birthday
 from vaultkeeper.model import Interaction, Link, Meeting, Mention, ParsedNote, PersonFields, Problem, Task, made
 
@@ -66,6 +67,33 @@ def loads(blob: bytes) -> ParsedNote:
             blocks,
         ),
     )
+
+
+def dumps_own(fields: PersonFields, contact: Contact) -> bytes:
+    """What sorting a person needs of their own note, held from reading to sorting (see
+    `reading.Gist`): their fields but for the lists only pages show, and a day's contact."""
+    count, first, last, gave, got, plan = contact
+    kept = _person(fields)[:_SORTED_BY]
+    return marshal.dumps((kept, count, _ordinal(first), _ordinal(last), gave, got, _ordinal(plan)))
+
+
+def loads_own(blob: bytes) -> tuple[PersonFields, Contact]:
+    """The fields (aliases, ideas, tags and extra empty) and contact `dumps_own` kept."""
+    kept, count, first, last, gave, got, plan = marshal.loads(blob)
+    name, line, _aliases, *rest = kept
+    fields = _fields((name, line, (), *rest, (), (), ()))
+    return fields, made(Contact, (count, _maybe_day(first), _maybe_day(last), gave, got, _maybe_day(plan)))
+
+
+_SORTED_BY = 12  # PersonFields up to `priority`: ideas, tags and extra come after
+
+
+def _ordinal(day: date | None) -> int | None:
+    return None if day is None else day.toordinal()
+
+
+def _maybe_day(ordinal: int | None) -> date | None:
+    return None if ordinal is None else _day(ordinal)
 
 
 def _person(fields: PersonFields) -> tuple[Any, ...]:

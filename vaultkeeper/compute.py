@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Iterable
 from datetime import date
 from operator import attrgetter
+from typing import NamedTuple
 
 from vaultkeeper.cadence import Cadence
 from vaultkeeper.config import Config
-from vaultkeeper.model import Interaction, Person, PersonFields, PersonState
+from vaultkeeper.model import Interaction, Person, PersonFields, PersonState, made
 
 GROWING = ("new", "growing")
 MAY_FADE = (*GROWING, None)  # stages
@@ -48,17 +50,69 @@ def due_date(
     return due, reason
 
 
+class Contact(NamedTuple):
+    """What a person's interactions come to on a day: all SPEC 4 needs of them but the plans."""
+
+    count: int = 0  # interactions on or before the day
+    first: date | None = None
+    last: date | None = None
+    gave: int = 0
+    got: int = 0
+    next_plan: date | None = None  # the first interaction after the day
+
+
+NO_CONTACT = Contact()
+
+
+def contact_on(interactions: Iterable[Interaction], today: date, start: Contact = NO_CONTACT) -> Contact:
+    """`start` with these interactions added, taken in any order (a note's log is in the
+    order it was written)."""
+    count, first, last, gave, got, plan = start
+    for entry in interactions:
+        day = entry.date
+        if day <= today:
+            count += 1
+            gave += len(entry.gave)
+            got += len(entry.got)
+            if first is None or day < first:
+                first = day
+            if last is None or day > last:
+                last = day
+        elif plan is None or day < plan:
+            plan = day
+    return Contact(count, first, last, gave, got, plan)
+
+
 def person_state(person: Person, config: Config, today: date) -> PersonState:
     """Everything SPEC 4 computes for one person on `today`."""
-    fields = person.fields
     interactions = person.interactions  # by date: the past, then the plans
     split = bisect_right(interactions, today, key=_date)
     past, plans = interactions[:split], interactions[split:]
-    last = past[-1].date if past else None
+    contact = Contact(
+        len(past),
+        past[0].date if past else None,
+        past[-1].date if past else None,
+        sum(map(len, map(_gave, past))),
+        sum(map(len, map(_got, past))),
+        plans[0].date if plans else None,
+    )
+    return state_of(person, contact, plans, config, today)
+
+
+def sorting_state(path: str, fields: PersonFields, contact: Contact, config: Config, today: date) -> PersonState:
+    """A state with what `Standing` sorts people by, made without the person's interactions
+    (see `PeopleIndex.take_contacts`): its `person` has none and its `plans` are empty."""
+    return state_of(made(Person, (path, fields, (), ())), contact, (), config, today)
+
+
+def state_of(
+    person: Person, contact: Contact, plans: tuple[Interaction, ...], config: Config, today: date
+) -> PersonState:
+    """The state of a person whose interactions up to `today` come to `contact`."""
+    fields = person.fields
+    count, first, last, gave, got, next_plan = contact
     cadence = cadence_of(person, config)
-    due, reason = due_date(person, cadence, last, [plans[0].date] if plans else [], today)
-    gave = sum(map(len, map(_gave, past)))
-    got = sum(map(len, map(_got, past)))
+    due, reason = due_date(person, cadence, last, [next_plan] if next_plan is not None else [], today)
     days = (due - today).days if due is not None else None
     birthday = fields.birthday.next_after(today) if fields.birthday else None
 
@@ -72,19 +126,19 @@ def person_state(person: Person, config: Config, today: date) -> PersonState:
             flags.append("due-soon")
         if cadence is not None and due is not None and today >= cadence.after(due):
             flags.append("at-risk")
-    if not past:
+    if not count:
         flags.append("never-contacted")
-    first = past[0].date if past else None  # the first contact, or the meeting if that was earlier
+    # the first contact, or the meeting if that was earlier
     if fields.met is not None and (first is None or fields.met < first):
         first = fields.met
     fades = None  # the day the person counts as fading, unless contact comes first
-    if fields.stage in MAY_FADE and len(past) <= 1 and not plans and first is not None:
+    if fields.stage in MAY_FADE and count <= 1 and next_plan is None and first is not None:
         fades = config.fading_after.after(first)
         if fades <= today:
             flags.append("fading")
     if got > gave:
         flags.append("owes")
-    if fields.stage in GROWING and gave >= 1 and got >= 1 and len(past) >= config.graduate_after:
+    if fields.stage in GROWING and gave >= 1 and got >= 1 and count >= config.graduate_after:
         flags.append("ready-to-graduate")
     if birthday is not None and (birthday - today).days <= BIRTHDAY_SOON:
         flags.append("birthday-soon")
@@ -92,7 +146,7 @@ def person_state(person: Person, config: Config, today: date) -> PersonState:
     return PersonState(
         person=person,
         cadence=cadence,
-        interactions=len(past),
+        interactions=count,
         last_contact=last,
         next_due=due,
         due_reason=reason,
@@ -103,13 +157,13 @@ def person_state(person: Person, config: Config, today: date) -> PersonState:
         flags=tuple(sorted(flags)),
         next_birthday=birthday,
         focus=is_member(fields),
-        changes_on=_changes_on(today, plans, reason, fields.snooze, fades, birthday),
+        changes_on=_changes_on(today, next_plan, reason, fields.snooze, fades, birthday),
     )
 
 
 def _changes_on(
     today: date,
-    plans: tuple[Interaction, ...],
+    next_plan: date | None,
     reason: str | None,
     snooze: date | None,
     fades: date | None,
@@ -124,7 +178,7 @@ def _changes_on(
     day comes, or a birthday enters its two weeks ahead or passes.
     """
     day = today.toordinal()
-    days = [plans[0].date.toordinal()] if plans else []  # the first plan: they are by date
+    days = [next_plan.toordinal()] if next_plan is not None else []
     if reason == "new":
         days.append(day + 1)
     elif reason == "snooze" and snooze is not None:  # what it held back may be "new"

@@ -11,9 +11,12 @@ from __future__ import annotations
 import marshal
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, MutableMapping
+from datetime import date
 from typing import Any, NamedTuple, TypeVar
 
+from vaultkeeper import codec
 from vaultkeeper.cache import StaleState
+from vaultkeeper.compute import Contact, contact_on
 from vaultkeeper.lazy import LazyMap, peek
 from vaultkeeper.model import Interaction, Link, OpenLoop, ParsedNote, Person, PersonFields, Problem
 
@@ -201,16 +204,25 @@ class PeopleIndex:
         self._duplicates: set[str] = set()  # names owned by more than one person
         self._re_resolved: set[str] = set()  # notes resolved since the last take_resolved_changes()
         self.names_or_links_changed = True  # since restored: whether `snapshot` differs from what was restored
+        self._own_notes: tuple[date, dict[str, bytes]] | None = None  # given to `fill`, until a note changes
 
     # --- changes ------------------------------------------------------------
 
-    def fill(self, notes: MutableMapping[str, ParsedNote], people: dict[str, Names], linking: list[str]) -> None:
+    def fill(
+        self,
+        notes: MutableMapping[str, ParsedNote],
+        people: dict[str, Names],
+        linking: list[str],
+        own: tuple[date, dict[str, bytes]] | None = None,
+    ) -> None:
         """Join a whole vault at once: everyone's names first, then each note in `linking`
         (see `may_link`) resolved once; putting notes one by one resolves a note again
         whenever a person it links comes later. Values made from a lazy `notes` (which
-        may hold the notes encoded) are not kept; `people` are everyone's names."""
+        may hold the notes encoded) are not kept; `people` are everyone's names, `own`
+        (for a day) what sorting people needs of their own notes (see `take_contacts`)."""
         assert not self.notes, "fill an empty index"
         self.notes = notes
+        self._own_notes = own
         self.directory.people = LazyMap(lambda path: peek(notes, path).person, people)  # not kept: made again
         for path, fields in people.items():
             self.directory.add_names(path, fields)
@@ -231,6 +243,7 @@ class PeopleIndex:
         return peek(self.notes, path) if path in self.notes else None
 
     def _replace(self, path: str, note: ParsedNote | None) -> None:
+        self._own_notes = None  # what `fill` was given of people's own notes may be out of date now
         old = self._note(path)
         was, now = (old.person if old else None), (note.person if note else None)
         old_keys = self.directory.keys(path, was) if was else set()
@@ -311,6 +324,29 @@ class PeopleIndex:
         self._changes |= self._dirty
         self._dirty.clear()
         return self._people
+
+    def take_contacts(self, today: date) -> Callable[[str], tuple[PersonFields, Contact] | None] | None:
+        """What gives a person's fields and contact on `today` (see `compute.sorting_state`)
+        without making their Person: what `fill` was given of their own note, with what
+        other notes give them; once for each (then forgotten: its memory goes to what is
+        made of it). None if a note changed since `fill`, or for another day."""
+        own, self._own_notes = self._own_notes, None
+        if own is None or own[0] != today:
+            return None
+        held = own[1]
+
+        def contact_of(path: str) -> tuple[PersonFields, Contact] | None:
+            blob = held.pop(path, None)
+            if blob is None:
+                return None
+            fields, contact = codec.loads_own(blob)
+            for source in self._sources.get(path):
+                given = self._resolved[source].interactions.get(path)
+                if given:
+                    contact = contact_on(given, today, contact)
+            return fields, contact
+
+        return contact_of
 
     def take_changes(self) -> set[str]:
         """People rebuilt or removed by `people()` since the last call."""

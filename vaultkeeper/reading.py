@@ -13,11 +13,13 @@ import marshal
 import os
 import threading
 from collections.abc import Iterator
+from datetime import date
 from functools import cache
 from typing import Any, BinaryIO, NamedTuple
 
 from vaultkeeper import codec
 from vaultkeeper.cache import digest
+from vaultkeeper.compute import contact_on
 from vaultkeeper.model import ParsedNote, Problem, made
 from vaultkeeper.parse import Context, parse_note
 from vaultkeeper.people import Names, may_link
@@ -30,18 +32,21 @@ MINE = 0.43  # of the notes, read in this process: it also takes the other's. Bo
 
 class Gist(NamedTuple):  # named tuples: see vaultkeeper.model
     """What joining a whole vault needs of a note before its parse: the person's names,
-    whether it may link someone (see `may_link`), whether it has blocks or problems."""
+    whether it may link someone (see `may_link`), whether it has blocks or problems;
+    and, read for a day, what sorting the person needs of their own note (`codec.dumps_own`)."""
 
     names: Names | None
     links: bool
     blocks: bool
     problems: bool
+    own: bytes | None = None
 
 
-def gist(note: ParsedNote) -> Gist:
+def gist(note: ParsedNote, today: date | None = None) -> Gist:
     person = note.person
     names = None if person is None else Names(person.name, person.aliases)
-    return Gist(names, may_link(note), bool(note.blocks), bool(note.problems))
+    own = None if person is None or today is None else codec.dumps_own(person, contact_on(note.log, today))
+    return Gist(names, may_link(note), bool(note.blocks), bool(note.problems), own)
 
 
 class Read(NamedTuple):
@@ -100,26 +105,29 @@ def read_file(path: str) -> bytes:
         os.close(fd)
 
 
-def read_one(layout: Layout, path: str, data: bytes | None = None) -> Read:
+def read_one(layout: Layout, path: str, data: bytes | None = None, today: date | None = None) -> Read:
+    """A note read and parsed (its gist with what sorting the person needs on `today`, if given)."""
     found = read_bytes(layout, path) if data is None else data
     if isinstance(found, ParsedNote):
         return Read(path, gist(found), None, found)
     note = parse_note(path, found, context_for(layout, path))
-    return Read(path, gist(note), digest(found), note)
+    return Read(path, gist(note, today), digest(found), note)
 
 
-def read_many(layout: Layout, paths: list[str], already_read: dict[str, bytes]) -> Iterator[Read]:
-    """Every note at `paths`, in no particular order."""
+def read_many(
+    layout: Layout, paths: list[str], already_read: dict[str, bytes], today: date | None = None
+) -> Iterator[Read]:
+    """Every note at `paths`, in no particular order (see `read_one` for `today`)."""
     mine = paths
     other = None
     if len(paths) >= PARALLEL_AFTER and (os.cpu_count() or 1) > 1 and can_fork_safely():
         split = int(len(paths) * MINE)
-        other = _Other.start(layout, paths[split:], already_read)
+        other = _Other.start(layout, paths[split:], already_read, today)
         if other is not None:
             mine = paths[:split]
     try:
         for done, path in enumerate(mine, 1):
-            yield read_one(layout, path, already_read.get(path))
+            yield read_one(layout, path, already_read.get(path), today)
             if other is not None and done % CHUNK == 0:  # take what the other finished meanwhile
                 yield from other.taken(wait=False)
         if other is not None:
@@ -145,18 +153,27 @@ class _Other:
     """
 
     def __init__(
-        self, layout: Layout, parts: list[list[str]], file: BinaryIO, pid: int, already_read: dict[str, bytes]
+        self,
+        layout: Layout,
+        parts: list[list[str]],
+        file: BinaryIO,
+        pid: int,
+        already_read: dict[str, bytes],
+        today: date | None,
     ) -> None:
         self.layout = layout
         self.parts = parts
         self.already_read = already_read
+        self.today = today
         self._file = file
         self._pid: int | None = pid
         self._offset = 0  # of the next record in the file
         self._next = 0  # the part that record is of
 
     @classmethod
-    def start(cls, layout: Layout, paths: list[str], already_read: dict[str, bytes]) -> _Other | None:
+    def start(
+        cls, layout: Layout, paths: list[str], already_read: dict[str, bytes], today: date | None
+    ) -> _Other | None:
         """Fork the copy; None if it cannot be started (then read everything here)."""
         parts = [paths[start : start + CHUNK] for start in range(0, len(paths), CHUNK)]
         try:
@@ -173,11 +190,11 @@ class _Other:
         if pid == 0:  # the copy: read, write, then leave at once (no cleanup of what is this process's)
             code = 1
             try:
-                _read_parts(layout, parts, already_read, file.fileno())
+                _read_parts(layout, parts, already_read, today, file.fileno())
                 code = 0
             finally:
                 os._exit(code)
-        return cls(layout, parts, file, pid, already_read)
+        return cls(layout, parts, file, pid, already_read, today)
 
     def taken(self, wait: bool) -> Iterator[Read]:
         """The reads of the parts whose records are complete; with `wait`, of all parts (those
@@ -202,7 +219,7 @@ class _Other:
             self._next = len(self.parts)
 
     def _read_here(self, part: list[str]) -> Iterator[Read]:
-        return (read_one(self.layout, path, self.already_read.get(path)) for path in part)
+        return (read_one(self.layout, path, self.already_read.get(path), self.today) for path in part)
 
     def _reads(self, part: list[str], record: bytes) -> Iterator[Read]:
         try:
@@ -212,8 +229,8 @@ class _Other:
         if encoded is None:  # the copy could not read this part
             yield from self._read_here(part)
             return
-        for path, blob, hashed, (names, links, blocks, problems) in encoded:
-            brief = Gist(None if names is None else Names(*names), links, blocks, problems)
+        for path, blob, hashed, (names, links, blocks, problems, own) in encoded:
+            brief = Gist(None if names is None else Names(*names), links, blocks, problems, own)
             yield Read(path, brief, hashed, None, blob)
 
     def close(self) -> None:
@@ -228,12 +245,14 @@ class _Other:
         self._file.close()
 
 
-def _read_parts(layout: Layout, parts: list[list[str]], already_read: dict[str, bytes], fd: int) -> None:
+def _read_parts(
+    layout: Layout, parts: list[list[str]], already_read: dict[str, bytes], today: date | None, fd: int
+) -> None:
     """In the copy: each part's reads, as a record of the file at `fd` (`None` for a part that
     could not be read)."""
     for part in parts:
         try:
-            record = marshal.dumps(_read_encoded(layout, part, already_read))
+            record = marshal.dumps(_read_encoded(layout, part, already_read, today))
         except Exception:  # noqa: BLE001 - this process reads the part instead
             record = marshal.dumps(None)
         data = memoryview(len(record).to_bytes(8, "little") + record)
@@ -241,15 +260,17 @@ def _read_parts(layout: Layout, parts: list[list[str]], already_read: dict[str, 
             data = data[os.write(fd, data) :]
 
 
-def _read_encoded(layout: Layout, paths: list[str], already_read: dict[str, bytes]) -> list[tuple[Any, ...]]:
+def _read_encoded(
+    layout: Layout, paths: list[str], already_read: dict[str, bytes], today: date | None
+) -> list[tuple[Any, ...]]:
     """In the other process: parse, and encode each note for the way back (and the cache),
     with its gist as plain values."""
     out = []
     for path in paths:
-        read = read_one(layout, path, already_read.get(path))
-        names, links, blocks, problems = read.gist
+        read = read_one(layout, path, already_read.get(path), today)
+        names, links, blocks, problems, own = read.gist
         plain_names = None if names is None else (names.name, names.aliases)
-        out.append((path, codec.dumps(read.note), read.digest, (plain_names, links, blocks, problems)))
+        out.append((path, codec.dumps(read.note), read.digest, (plain_names, links, blocks, problems, own)))
     return out
 
 

@@ -8,14 +8,16 @@ whole vault.
 from __future__ import annotations
 
 from bisect import bisect_left, insort
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
-from vaultkeeper.compute import person_state
+from vaultkeeper.compute import Contact, person_state, sorting_state
 from vaultkeeper.config import Config
 from vaultkeeper.lazy import LazyMap, peek
-from vaultkeeper.model import Focus, Person, PersonState, Problem, Report, sort_problems
+from vaultkeeper.model import Focus, Person, PersonFields, PersonState, Problem, Report, sort_problems
+
+Contacts = Callable[[date], "Callable[[str], tuple[PersonFields, Contact] | None] | None"]
 
 ORDERS = ("by_name", "due", "members", "targets", "owes", "fading", "birthdays", "ledger", "changes")
 ROLL_SHARE = 8  # a day that changes more than one person in this many: compute everyone afresh
@@ -60,6 +62,7 @@ class Standing:
         self._placed: dict[str, dict[str, tuple[Any, ...]]] | None = {}  # None: look in the orders
         self._restored: date | None = None  # the day of the standing the last build saved, but for...
         self._moved: set[str] = set()  # ...the people placed again since
+        self._contacts: Contacts | None = None  # see `changed`
 
     def _make_state(self, path: str) -> PersonState:
         """A person's state on the current day, computed when first read: after a restore
@@ -67,10 +70,12 @@ class Standing:
         assert self.day is not None
         return person_state(self.people[path], self.day[1], self.day[0])
 
-    def changed(self, people: Mapping[str, Person], paths: Iterable[str]) -> None:
-        """The people now, and which of them changed (or went) since the last call."""
+    def changed(self, people: Mapping[str, Person], paths: Iterable[str], contacts: Contacts | None = None) -> None:
+        """The people now, and which of them changed (or went) since the last call; `contacts`
+        may give, for a day, everyone's fields and contact (see `PeopleIndex.take_contacts`)."""
         self.people = people
         self.pending.update(paths)
+        self._contacts = contacts
 
     def refills(self, today: date, config: Config) -> bool:
         """Whether `at` would compute everyone's state, not only those of the people changed
@@ -117,8 +122,14 @@ class Standing:
         which keys are whose (found in the orders if someone changes later, as under watch)."""
         paths = sorted(self.people)  # the order notes are read in (and held, see vaultkeeper.spill)
         self.states = LazyMap(self._make_state, paths)
+        contact_of = self._contacts(today) if self._contacts is not None else None
+        self._contacts = None
         for path in paths:
-            state = person_state(peek(self.people, path), config, today)
+            known = contact_of(path) if contact_of is not None else None
+            if known is not None:  # as sorted, without making the person
+                state = sorting_state(path, *known, config, today)
+            else:
+                state = person_state(peek(self.people, path), config, today)
             for order, key in _keys(state).items():
                 self.orders[order].append(key)
         for keys in self.orders.values():

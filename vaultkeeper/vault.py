@@ -88,19 +88,21 @@ class NoteSet:
         stamps: dict[str, Stamp] | None = None,
         progress: Callable[[int], None] | None = None,
         use_state: bool = True,
+        today: date | None = None,
     ) -> NoteSet:
         """Parse every note, reusing the cache's parses of unchanged files.
 
         With the state the last build saved, only changed notes are read and
         put; the rest is loaded from the cache when used (`StaleState` if it
-        cannot be: read again with `use_state=False`).
+        cannot be: read again with `use_state=False`). A whole vault read for
+        `today` is sorted on that day without making everyone's Person.
         """
         if paths is None:
             stamps = scan_notes(layout)  # one walk lists and stats
             paths = list(stamps)
         cache = cache if cache is not None and cache.usable else None
         if cache is None:
-            return cls(layout)._read_all(paths, (), {}, {}, progress)
+            return cls(layout)._read_all(paths, (), {}, {}, progress, today)
         stamps = stamps_of(layout.root, paths) if stamps is None else stamps
         valid, already_read = cache.check(stamps, layout.parse_key, layout.root)
         saved = cache.state() if use_state else None
@@ -112,7 +114,7 @@ class NoteSet:
                 return restored._update(paths, valid, stamps, already_read, progress)
             except StaleState:  # a row the state needs is unreadable: read it all instead
                 pass
-        return cls(layout)._read_all(paths, cache.rows(sorted(valid)), stamps, already_read, progress)
+        return cls(layout)._read_all(paths, cache.rows(sorted(valid)), stamps, already_read, progress, today)
 
     def _read_all(
         self,
@@ -121,6 +123,7 @@ class NoteSet:
         stamps: dict[str, Stamp],
         already_read: dict[str, bytes],
         progress: Callable[[int], None] | None,
+        today: date | None,
     ) -> NoteSet:
         """Every note, from `cached` (parses with their bytes) or read, joined at once.
 
@@ -131,27 +134,31 @@ class NoteSet:
         paths = sorted(paths)  # the order a spill keeps them in, and the order they are read in
         blobs = self._pickles = Spill(paths) if len(paths) >= SPILL_AFTER else Held()
         people: dict[str, Names] = {}
+        own: dict[str, bytes] = {}
         linking: list[str] = []
 
         def hold(path: str, brief: Gist) -> None:
             if brief.names is not None:
                 people[path] = brief.names
+                if brief.own is not None:
+                    own[path] = brief.own
             if brief.links:
                 linking.append(path)
             self._flags(path, brief.blocks, brief.problems)
 
         for note, blob in cached:
             blobs.add(note.path, blob)
-            hold(note.path, gist(note))
+            hold(note.path, gist(note, today))
         todo = [path for path in paths if path not in blobs]
         if progress:
             progress(len(paths) - len(todo))
-        for read in read_many(self.layout, todo, already_read):
+        for read in read_many(self.layout, todo, already_read, today):
             self._keep(read, stamps)
             hold(read.path, read.gist)
             if progress:
                 progress(1)
-        self.index.fill(LazyMap(lambda path: codec.loads(blobs[path]), blobs), people, sorted(linking))
+        decoded = LazyMap(lambda path: codec.loads(blobs[path]), blobs)
+        self.index.fill(decoded, people, sorted(linking), (today, own) if today is not None else None)
         return self
 
     def _update(
@@ -323,7 +330,7 @@ class NoteSet:
         for path in self._troubled:
             problems.extend(self.notes[path].problems)
         people = self.index.people()
-        self.standing.changed(people, self.index.take_changes())
+        self.standing.changed(people, self.index.take_changes(), self.index.take_contacts)
         blocks = tuple(sorted(self._blocks))
         preload = self._preload if self._state_from is not None else None
         return Vault(

@@ -273,8 +273,9 @@ class Watcher:
         cache = ParseCache(self.root)
         try:
             with without_cycle_collection():
-                notes = NoteSet.read(layout, cache, use_state=False)  # all of it: the cache closes now
-                notes.vault().at(self.today())
+                today = self.today()
+                notes = NoteSet.read(layout, cache, use_state=False, today=today)  # all of it: the cache closes now
+                notes.vault().at(today)
                 notes.save(cache)
             return notes
         finally:
