@@ -104,6 +104,24 @@ def test_builds_after_random_edits_with_rows_saved_aside(tmp_path, aside):
         assert_rows_resolve_as_a_fresh_read(root)
 
 
+def test_the_forked_process_leaves_the_log_empty_for_the_builds_own_save(tmp_path, aside, monkeypatch):
+    """Else the build's save, a tenth of the size, checkpoints all the aside wrote."""
+    root = linked_vault(tmp_path)
+    log = Path(f"{root / CACHE_FILE}-wal")
+    sizes = []
+    save = vaultkeeper.vault.NoteSet.save
+
+    def save_after_the_aside(notes, cache):
+        saved = notes._aside is not None and notes._aside.saved()  # waits for it
+        sizes.append((saved, log.stat().st_size))
+        save(notes, cache)
+
+    monkeypatch.setattr(vaultkeeper.vault.NoteSet, "save", save_after_the_aside)
+    run_build(root, TODAY)
+    assert sizes == [(True, 0)]
+    assert_as_without_cache(root)
+
+
 def test_if_the_forked_process_fails_this_one_saves_everything(tmp_path, aside, monkeypatch):
     root = linked_vault(tmp_path)
     this = os.getpid()

@@ -208,6 +208,28 @@ def test_two_processes_share_the_cache(tmp_path):
     assert NoteSet.read(layout, ParseCache(root)).notes == NoteSet.read(layout).notes
 
 
+def test_emptying_the_log_never_waits_for_another_reader(tmp_path):
+    root = vault(tmp_path)
+    run_build(root, TODAY)
+    cache = ParseCache(root)
+    log = Path(f"{root / CACHE_FILE}-wal")
+    reader = sqlite3.connect(root / CACHE_FILE, isolation_level=None)
+    try:
+        assert cache.store([], "x", {"Home.md"}, {}, None)
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM notes").fetchone()[0] == 4  # reading the log now
+        started = time.monotonic()
+        cache.empty_log()
+        assert time.monotonic() - started < 2.5 and log.stat().st_size > 0  # left as it is, at once (not 5 s)
+        reader.execute("COMMIT")
+        cache.empty_log()
+        assert log.stat().st_size == 0
+        assert reader.execute("SELECT count(*) FROM notes").fetchone()[0] == 4
+    finally:
+        reader.close()
+        cache.close()
+
+
 def test_stamp_and_hash_rules(tmp_path):
     root = vault(tmp_path)
     layout = read_layout_of(root)

@@ -55,7 +55,9 @@ def save_aside(
     if pid == 0:  # the copy: save, then leave at once (no cleanup of what is this process's)
         code = 1
         try:
-            code = 0 if cache.store(entries, context, gone, resolved, None, reset_resolved=True) else 1
+            if cache.store(entries, context, gone, resolved, None, reset_resolved=True):
+                cache.empty_log()
+                code = 0
         finally:
             os._exit(code)
     return Aside(pid, resolved)

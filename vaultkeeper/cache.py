@@ -129,6 +129,17 @@ class ParseCache:
             self.db = None
         self._suspended = False
 
+    def empty_log(self) -> None:
+        """Copy the write-ahead log into the database and empty it, unless someone else is
+        using it (then leave it as it is, at once). After the aside's large save: otherwise
+        the build's own save, a tenth of its size, pays for checkpointing all of it (at
+        10,000 people that save took 50 ms, 17 after this)."""
+        if self.db is None:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            self.db.execute("PRAGMA busy_timeout = 0")  # never wait for another process here
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
     def suspend(self) -> None:
         """Close the connection but keep what `check` saw, so that the process can fork (an open
         SQLite connection must not cross a fork); the next save opens another."""
