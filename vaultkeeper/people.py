@@ -224,10 +224,15 @@ class PeopleIndex:
         self.notes = notes
         self._own_notes = own
         self.directory.people = LazyMap(lambda path: peek(notes, path).person, people)  # not kept: made again
-        for path, fields in people.items():
-            self.directory.add_names(path, fields)
-            self._own(path, fields, add=True)
-            self._dirty.add(path)
+        by_key, owners = self.directory.by_key, self._owners
+        for path, names in people.items():  # `add_names` and `_own`, each key folded once
+            owned = {names.name.casefold(), _stem(path).casefold()}
+            for key in owned:
+                owners.add(key, path)
+            for key in owned.union([alias.casefold() for alias in names.aliases]):
+                by_key.add(key, path)
+        self._duplicates.update(key for key, paths in owners.by_key.items() if type(paths) is not str)
+        self._dirty.update(people)
         for source in linking:
             self._resolve(source)
 
