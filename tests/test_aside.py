@@ -181,7 +181,7 @@ def test_a_build_whose_children_are_reaped_for_it_still_reads_and_saves(tmp_path
     from vaultkeeper import reading
 
     monkeypatch.setattr(reading, "PARALLEL_AFTER", 2)
-    monkeypatch.setattr(reading, "CHUNK", 2)
+    monkeypatch.setattr(reading, "PART", 2)
     monkeypatch.setattr(reading.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(reading.threading, "active_count", lambda: 1)  # pytest may run threads of its own
     root = linked_vault(tmp_path)

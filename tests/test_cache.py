@@ -421,6 +421,21 @@ def _fails_on_extra50(layout, paths, already_read, today):
     return _READ_ENCODED(layout, paths, already_read, today)
 
 
+def _two_processes(monkeypatch, theirs_only: bool = False) -> None:
+    """Read in two processes from 10 notes on, in parts of 10; with `theirs_only`, this process
+    claims no part, so the other reads them all, in order, as far as it gets."""
+    monkeypatch.setattr(reading, "PARALLEL_AFTER", 10)
+    monkeypatch.setattr(reading, "PART", 10)
+    monkeypatch.setattr(reading.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(reading.threading, "active_count", lambda: 1)  # pytest may run threads of its own
+    if theirs_only:
+        monkeypatch.setattr(reading._Other, "claim", lambda other: None)
+
+
+def _from_there(reads: list) -> list[str]:
+    return sorted(read.path for read in reads if read.blob is not None)
+
+
 def test_reading_in_two_processes_gives_the_same_notes(tmp_path, monkeypatch):
     root = vault(tmp_path)
     for index in range(60):
@@ -428,27 +443,82 @@ def test_reading_in_two_processes_gives_the_same_notes(tmp_path, monkeypatch):
         (root / f"People/Extra{index}.md").write_text(f"---\nstage: new\n---\n## Log\n- 2026-11-0{index % 9 + 1} x\n")
     layout = read_layout_of(root)
     alone = NoteSet.read(layout)
-    monkeypatch.setattr(reading, "PARALLEL_AFTER", 10)
-    monkeypatch.setattr(reading, "CHUNK", 10)  # the other process's half comes back in five parts
-    monkeypatch.setattr(reading.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(reading.threading, "active_count", lambda: 1)  # pytest may run threads of its own
+    paths = sorted(alone.notes)
+    parts = [paths[start : start + 10] for start in range(0, 93, 10)]
+    _two_processes(monkeypatch)
     together = NoteSet.read(layout)
     assert dict(together.notes) == dict(alone.notes) and len(alone.notes) == 93
-    reads = list(reading.read_many(layout, sorted(alone.notes), {}))
-    assert sorted(read.path for read in reads) == sorted(alone.notes)
-    assert sum(read.blob is not None for read in reads) == 93 - int(93 * reading.MINE)  # from the other process
+    open_files = len(os.listdir("/proc/self/fd"))
+    reads = list(reading.read_many(layout, paths, {}))
+    assert sorted(read.path for read in reads) == paths
+    assert len(os.listdir("/proc/self/fd")) == open_files  # the pipe and the file closed
+    there = set(_from_there(reads))
+    assert all(there.issuperset(part) or there.isdisjoint(part) for part in parts)  # whole parts, each read once
     assert all(read.note is None for read in reads if read.blob)  # and were not unpickled here
     assert all(read.gist == reading.gist(read.parsed()) for read in reads)
-    reads = list(reading.read_many(layout, sorted(alone.notes), {}, TODAY))  # with what sorting people needs
-    assert sum(read.blob is not None and read.gist.own is not None for read in reads) > 20
+
+    _two_processes(monkeypatch, theirs_only=True)
+    reads = list(reading.read_many(layout, paths, {}, TODAY))  # with what sorting people needs
+    assert _from_there(reads) == paths
     assert all(read.gist == reading.gist(read.parsed(), TODAY) for read in reads)
+    assert sum(read.gist.own is not None for read in reads) == sum(note.person is not None for note in alone.notes.values())
 
     monkeypatch.setattr(reading, "_read_encoded", _fails_on_extra50)
-    reads = list(reading.read_many(layout, sorted(alone.notes), {}))
+    reads = list(reading.read_many(layout, paths, {}))
     assert {read.path: read.parsed() for read in reads} == dict(alone.notes) and len(reads) == 93
-    rest = sorted(alone.notes)[int(93 * reading.MINE) :]
-    failed = len(rest[rest.index("People/Extra50.md") // 10 * 10 :][:10])
-    assert sum(read.blob is None for read in reads) == int(93 * reading.MINE) + failed  # that part read here too
+    failed = next(part for part in parts if "People/Extra50.md" in part)
+    assert _from_there(reads) == sorted(set(paths) - set(failed))  # that part read here
+
+
+def test_each_part_is_claimed_once_by_one_process(tmp_path, monkeypatch):
+    claimed, go = tmp_path / "claimed", tmp_path / "go"
+
+    def first_part_held(layout, paths, already_read, today):  # in the other process
+        claimed.touch()
+        _wait_for(go.exists)
+        return []
+
+    monkeypatch.setattr(reading, "_read_encoded", first_part_held)
+    parts = [[str(number)] for number in range(3000)]
+    other = reading._Other.start(None, parts, {}, None)
+    assert other is not None
+    try:
+        _wait_for(claimed.exists)  # the other holds a part: this one claims every other
+        mine = []
+        while (part := other.claim()) is not None:
+            mine.append(part)
+        go.touch()
+        theirs = [marshal.loads(record)[0] for record in _records(other)]
+    finally:
+        other.close()
+    assert len(theirs) == 1 and sorted(mine + theirs) == list(range(3000))
+
+
+def test_parts_number_no_more_than_a_pipe_holds(monkeypatch):
+    monkeypatch.setattr(reading, "PART", 1)
+    paths = [str(number) for number in range(20_000)]
+    parts = reading._parts(paths)
+    assert len(parts) <= reading._MOST_PARTS and [path for part in parts for path in part] == paths
+
+
+def _wait_for(condition) -> None:
+    deadline = time.monotonic() + 30
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+
+
+def _records(other) -> list[bytes]:
+    """Every record the copy wrote, once it is done."""
+    os.waitpid(other._pid, 0)
+    other._pid = None
+    data = os.pread(other._file.fileno(), 1 << 24, 0)
+    records = []
+    while data:
+        length = int.from_bytes(data[:8], "little")
+        records.append(data[8 : 8 + length])
+        data = data[8 + length :]
+    return records
 
 
 def _dies_on_extra50(layout, paths, already_read, today):
@@ -458,12 +528,12 @@ def _dies_on_extra50(layout, paths, already_read, today):
     return _READ_ENCODED(layout, paths, already_read, today)
 
 
-def _writes_half_a_record(layout, parts, already_read, today, fd):
+def _writes_half_a_record(layout, parts, already_read, today, claims, fd):
     """The other process, dying halfway through writing its second part."""
-    record = marshal.dumps(_READ_ENCODED(layout, parts[0], already_read, today))
-    os.write(fd, len(record).to_bytes(8, "little") + record)
-    record = marshal.dumps(_READ_ENCODED(layout, parts[1], already_read, today))
-    os.write(fd, len(record).to_bytes(8, "little") + record[: len(record) // 2])
+    for half in (False, True):
+        part = reading._claim(claims)
+        record = marshal.dumps((part, _READ_ENCODED(layout, parts[part], already_read, today)))
+        os.write(fd, len(record).to_bytes(8, "little") + (record[: len(record) // 2] if half else record))
     os._exit(0)
 
 
@@ -474,10 +544,7 @@ def test_what_the_other_process_did_not_write_is_read_here(tmp_path, monkeypatch
         (root / f"People/Extra{index}.md").write_text(f"---\nstage: new\n---\n## Log\n- 2026-11-0{index % 9 + 1} x\n")
     layout = read_layout_of(root)
     alone = NoteSet.read(layout)
-    monkeypatch.setattr(reading, "PARALLEL_AFTER", 10)
-    monkeypatch.setattr(reading, "CHUNK", 10)
-    monkeypatch.setattr(reading.os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(reading.threading, "active_count", lambda: 1)
+    _two_processes(monkeypatch, theirs_only=True)
     if failure == "dies":
         monkeypatch.setattr(reading, "_read_encoded", _dies_on_extra50)
     else:
@@ -485,9 +552,8 @@ def test_what_the_other_process_did_not_write_is_read_here(tmp_path, monkeypatch
     paths = sorted(alone.notes)
     reads = list(reading.read_many(layout, paths, {}))
     assert {read.path: read.parsed() for read in reads} == dict(alone.notes) and len(reads) == len(paths)
-    theirs = paths[int(len(paths) * reading.MINE) :]
-    written = theirs.index("People/Extra50.md") // 10 * 10 if failure == "dies" else 10
-    assert sum(read.blob is not None for read in reads) == written  # the parts before it came from there
+    written = paths.index("People/Extra50.md") // 10 * 10 if failure == "dies" else 10
+    assert _from_there(reads) == paths[:written]  # the parts before it came from there
 
 
 def test_a_read_given_up_stops_and_reaps_the_other_process(tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""Reading and parsing many notes, about half of them in a forked copy when there are enough to pay.
+"""Reading and parsing many notes, part of them in a forked copy when there are enough to pay.
 
 The copy writes each parse back encoded (`vaultkeeper.codec`), which the cache
 keeps as it is, with its gist (what joining the whole vault needs before the
@@ -26,8 +26,6 @@ from vaultkeeper.people import Names, may_link
 from vaultkeeper.scan import Layout
 
 PARALLEL_AFTER = 500  # notes to parse; fewer gain little or nothing (a cold build of 437 notes: 160 -> 151 ms)
-MINE = 0.43  # of the notes, read in this process: it also takes the other's. Both finish together at 0.43 (10,000
-# people: at 0.45 the other finished about 50 ms first; at 0.43 this one waits for it 5-25 ms)
 
 
 class Gist(NamedTuple):  # named tuples: see vaultkeeper.model
@@ -118,44 +116,52 @@ def read_many(
     layout: Layout, paths: list[str], already_read: dict[str, bytes], today: date | None = None
 ) -> Iterator[Read]:
     """Every note at `paths`, in no particular order (see `read_one` for `today`)."""
-    mine = paths
     other = None
     if len(paths) >= PARALLEL_AFTER and (os.cpu_count() or 1) > 1 and can_fork_safely():
-        split = int(len(paths) * MINE)
-        other = _Other.start(layout, paths[split:], already_read, today)
-        if other is not None:
-            mine = paths[:split]
-    try:
-        for done, path in enumerate(mine, 1):
+        other = _Other.start(layout, _parts(paths), already_read, today)
+    if other is None:
+        for path in paths:
             yield read_one(layout, path, already_read.get(path), today)
-            if other is not None and done % CHUNK == 0:  # take what the other finished meanwhile
-                yield from other.taken(wait=False)
-        if other is not None:
-            yield from other.taken(wait=True)
+        return
+    try:
+        while (part := other.claim()) is not None:
+            yield from other.read_here(part)
+            yield from other.taken(wait=False)  # what the other finished meanwhile
+        yield from other.taken(wait=True)
     finally:
-        if other is not None:
-            other.close()  # gone before this process forks again (aside)
+        other.close()  # gone before this process forks again (aside)
 
 
-CHUNK = 1000  # notes the other process reads in one part
+PART = 250  # notes in a part: each process claims the next when done with one (at 10,000 people, 70 parts)
+_MOST_PARTS = 8192  # their numbers, four bytes each, must fit in a pipe's buffer (64 KiB on Linux)
+
+
+def _parts(paths: list[str]) -> list[list[str]]:
+    size = max(PART, -(-len(paths) // _MOST_PARTS))
+    return [paths[start : start + size] for start in range(0, len(paths), size)]
 
 
 class _Other:
-    """A forked copy of this process reading some of the notes.
+    """A forked copy of this process reading notes alongside it.
 
-    It appends each part's reads, encoded, to an unnamed temporary file as one record
-    (its length, then the part); this process takes the records when it has time.
-    Nothing passes through a thread here: with the pool of `concurrent.futures`, the
-    threads that fed it work and took its results waited for the interpreter lock
-    while this process parsed, and the other process sat idle for up to 0.4 s.
-    A part it could not read is a record of `None`, and is read here, as is every
-    part it did not write at all.
+    The notes are cut into parts, whose numbers wait in a pipe: each process
+    claims the next by reading one (the kernel gives each number to one of them),
+    so both stay busy to the last part whatever the notes cost to read and
+    however busy the machine keeps either core. The copy appends each part's
+    reads, encoded, to an unnamed temporary file as one record (its length, then
+    the part's number and reads); this process takes the records between its own
+    parts, and at the end reads every part the copy claimed but could not read
+    (its reads are `None`) or never wrote. Nothing passes through a thread:
+    with the pool of `concurrent.futures`, the threads that fed it work and took
+    its results waited for the interpreter lock while this process parsed, and
+    the other process sat idle for up to 0.4 s.
     """
 
     def __init__(
         self,
         layout: Layout,
         parts: list[list[str]],
+        claims: int,
         file: BinaryIO,
         pid: int,
         already_read: dict[str, bytes],
@@ -165,17 +171,17 @@ class _Other:
         self.parts = parts
         self.already_read = already_read
         self.today = today
+        self._claims: int | None = claims  # the pipe the part numbers are read from
         self._file = file
         self._pid: int | None = pid
         self._offset = 0  # of the next record in the file
-        self._next = 0  # the part that record is of
+        self._done: set[int] = set()  # parts read, here or there
 
     @classmethod
     def start(
-        cls, layout: Layout, paths: list[str], already_read: dict[str, bytes], today: date | None
+        cls, layout: Layout, parts: list[list[str]], already_read: dict[str, bytes], today: date | None
     ) -> _Other | None:
         """Fork the copy; None if it cannot be started (then read everything here)."""
-        parts = [paths[start : start + CHUNK] for start in range(0, len(paths), CHUNK)]
         try:
             import tempfile  # here: a build after one edit has no use for it
 
@@ -183,52 +189,63 @@ class _Other:
         except OSError:
             return None
         try:
+            claims, numbers = os.pipe()
+        except OSError:
+            file.close()
+            return None
+        try:
+            with os.fdopen(numbers, "wb") as out:  # all of them, then closed: a read past the last one ends
+                out.write(b"".join(number.to_bytes(4, "little") for number in range(len(parts))))
             pid = os.fork()
         except OSError:
+            os.close(claims)
             file.close()
             return None
         if pid == 0:  # the copy: read, write, then leave at once (no cleanup of what is this process's)
             code = 1
             try:
-                _read_parts(layout, parts, already_read, today, file.fileno())
+                _read_parts(layout, parts, already_read, today, claims, file.fileno())
                 code = 0
             finally:
                 os._exit(code)
-        return cls(layout, parts, file, pid, already_read, today)
+        return cls(layout, parts, claims, file, pid, already_read, today)
+
+    def claim(self) -> int | None:
+        """The number of the next part no one has claimed, or None when none is left."""
+        return _claim(self._claims) if self._claims is not None else None
+
+    def read_here(self, part: int) -> Iterator[Read]:
+        self._done.add(part)
+        return (read_one(self.layout, path, self.already_read.get(path), self.today) for path in self.parts[part])
 
     def taken(self, wait: bool) -> Iterator[Read]:
-        """The reads of the parts whose records are complete; with `wait`, of all parts (those
-        the copy could not read, read here)."""
+        """The reads of the parts whose records are complete; with `wait` (when no part is
+        left to claim), of all parts the copy claimed (those it could not read, read here)."""
         if wait and self._pid is not None:
             with contextlib.suppress(ChildProcessError):  # reaped already (SIGCHLD ignored): it is gone
                 os.waitpid(self._pid, 0)
             self._pid = None
         size = os.fstat(self._file.fileno()).st_size
-        while self._next < len(self.parts) and self._offset + 8 <= size:
+        while self._offset + 8 <= size:
             length = int.from_bytes(os.pread(self._file.fileno(), 8, self._offset), "little")
             if self._offset + 8 + length > size:
                 break  # still being written
             record = os.pread(self._file.fileno(), length, self._offset + 8)
             self._offset += 8 + length
-            part = self.parts[self._next]
-            self._next += 1
-            yield from self._reads(part, record)
+            yield from self._reads(record)
         if wait:
-            for part in self.parts[self._next :]:  # the copy failed before it wrote these
-                yield from self._read_here(part)
-            self._next = len(self.parts)
+            for part in range(len(self.parts)):
+                if part not in self._done:  # claimed by the copy, which failed before it wrote it
+                    yield from self.read_here(part)
 
-    def _read_here(self, part: list[str]) -> Iterator[Read]:
-        return (read_one(self.layout, path, self.already_read.get(path), self.today) for path in part)
-
-    def _reads(self, part: list[str], record: bytes) -> Iterator[Read]:
+    def _reads(self, record: bytes) -> Iterator[Read]:
         try:
-            encoded = marshal.loads(record)
+            part, encoded = marshal.loads(record)
         except (EOFError, ValueError, TypeError):
-            encoded = None
-        if encoded is None:  # the copy could not read this part
-            yield from self._read_here(part)
             return
+        if encoded is None:  # the copy could not read this part: it is read here at the end
+            return
+        self._done.add(part)
         for path, blob, hashed, (names, links, blocks, problems, own) in encoded:
             brief = Gist(None if names is None else Names(*names), links, blocks, problems, own)
             yield Read(path, brief, hashed, None, blob)
@@ -242,19 +259,27 @@ class _Other:
                 os.kill(self._pid, signal.SIGKILL)
                 os.waitpid(self._pid, 0)
             self._pid = None
+        if self._claims is not None:
+            os.close(self._claims)
+            self._claims = None
         self._file.close()
 
 
+def _claim(claims: int) -> int | None:
+    number = os.read(claims, 4)
+    return int.from_bytes(number, "little") if len(number) == 4 else None
+
+
 def _read_parts(
-    layout: Layout, parts: list[list[str]], already_read: dict[str, bytes], today: date | None, fd: int
+    layout: Layout, parts: list[list[str]], already_read: dict[str, bytes], today: date | None, claims: int, fd: int
 ) -> None:
-    """In the copy: each part's reads, as a record of the file at `fd` (`None` for a part that
-    could not be read)."""
-    for part in parts:
+    """In the copy: claim parts until none is left, and write each one's reads as a record of
+    the file at `fd` (`None` for a part that could not be read)."""
+    while (part := _claim(claims)) is not None:
         try:
-            record = marshal.dumps(_read_encoded(layout, part, already_read, today))
+            record = marshal.dumps((part, _read_encoded(layout, parts[part], already_read, today)))
         except Exception:  # noqa: BLE001 - this process reads the part instead
-            record = marshal.dumps(None)
+            record = marshal.dumps((part, None))
         data = memoryview(len(record).to_bytes(8, "little") + record)
         while data:
             data = data[os.write(fd, data) :]
