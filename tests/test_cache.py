@@ -442,14 +442,18 @@ def test_reading_in_two_processes_gives_the_same_notes(tmp_path, monkeypatch):
         (root / f"Daily/2026-10-{index % 28 + 1:02d}.md").write_text(f"- met [[{NAMES[index % 4]}]] gave:: tea\n")
         (root / f"People/Extra{index}.md").write_text(f"---\nstage: new\n---\n## Log\n- 2026-11-0{index % 9 + 1} x\n")
     layout = read_layout_of(root)
-    alone = NoteSet.read(layout)
+    meanwhile = []
+    alone = NoteSet.read(layout, meanwhile=lambda: meanwhile.append(1))
+    assert not meanwhile  # only while another process reads
     paths = sorted(alone.notes)
     parts = [paths[start : start + 10] for start in range(0, 93, 10)]
     _two_processes(monkeypatch)
     together = NoteSet.read(layout)
     assert dict(together.notes) == dict(alone.notes) and len(alone.notes) == 93
     open_files = len(os.listdir("/proc/self/fd"))
-    reads = list(reading.read_many(layout, paths, {}))
+    meanwhile = []
+    reads = list(reading.read_many(layout, paths, {}, meanwhile=lambda: meanwhile.append(len(meanwhile))))
+    assert meanwhile == [0]  # done once, between this process's parts
     assert sorted(read.path for read in reads) == paths
     assert len(os.listdir("/proc/self/fd")) == open_files  # the pipe and the file closed
     there = set(_from_there(reads))

@@ -161,3 +161,38 @@ def test_default_templates_are_in_the_wheel(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert (vault / "Relationships/Focus.md").read_text().startswith("# Focus 1/3\n")
+
+
+def test_templates_compiled_while_another_process_reads_render_and_fail_as_usual(make_vault, monkeypatch):
+    """With a second reading process, the pages' templates are compiled between this one's
+    parts (`Renderer.compiled`): the same pages, the same errors, one renderer."""
+    from vaultkeeper import pages, reading
+
+    files = {
+        **BASE,
+        **{f"People/P{number}.md": "---\nstage: new\n---\n" for number in range(12)},
+        ".vaultkeeper/templates/Focus.md.j2": "# ok\n\n{% for p in focus_members %}\n{{ p.name }\n",
+        ".vaultkeeper/templates/Dashboard.md.j2": "# Mine\n\n{{ focus_members | length }}\n",
+    }
+    alone = make_vault(files)
+    expected = build(alone)
+    made = []
+    init, compiled = pages.Renderer.__init__, pages.Renderer.compiled
+
+    def counted(renderer, vault):
+        made.append("made")
+        init(renderer, vault)
+
+    monkeypatch.setattr(pages.Renderer, "__init__", counted)
+    monkeypatch.setattr(pages.Renderer, "compiled", lambda vault: made.append("compiled") or compiled(vault))
+    monkeypatch.setattr(reading, "PARALLEL_AFTER", 2)
+    monkeypatch.setattr(reading, "PART", 2)
+    monkeypatch.setattr(reading.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(reading.threading, "active_count", lambda: 1)  # pytest may run threads of its own
+    shutil.rmtree(alone / "Relationships")  # a cold build again
+    (alone / ".vaultkeeper/cache.sqlite").unlink()
+    result = build(alone)
+    assert result.exit_code == expected.exit_code == 2
+    assert "error: .vaultkeeper/templates/Focus.md.j2:4: template error: " in result.stderr
+    assert result.stderr == expected.stderr and made == ["compiled", "made"]  # (made by `compiled`)
+    assert (alone / "Relationships/Dashboard.md").read_text().startswith("# Mine\n\n13\n")

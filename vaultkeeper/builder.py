@@ -91,20 +91,25 @@ def run_build(
                 return Outcome([], unchanged, remembered["problems"], [], [], remembered["people"], from_cache=True)
         from vaultkeeper.build import apply_plan, plan_notes  # the slow path: parse and render
         from vaultkeeper.collector import without_cycle_collection
-        from vaultkeeper.pages import RenderMemo
+        from vaultkeeper.pages import Renderer, RenderMemo
         from vaultkeeper.vault import NoteSet
 
         memo = RenderMemo(root, cache.rendered()) if cache is not None else None
+        renderers: list[Renderer] = []  # one made while another process reads, if one does
+
+        def prepare_pages() -> None:
+            renderers.append(Renderer.compiled(root))
 
         def read_and_plan(use_state: bool) -> tuple[NoteSet, Plan]:
             if progress is not None and len(paths) > PROGRESS_AFTER:
                 with progress(len(paths)) as advance:
-                    notes = NoteSet.read(layout, cache, paths, stamps, advance, use_state, today)
+                    notes = NoteSet.read(layout, cache, paths, stamps, advance, use_state, today, prepare_pages)
             else:
-                notes = NoteSet.read(layout, cache, paths, stamps, use_state=use_state, today=today)
+                notes = NoteSet.read(layout, cache, paths, stamps, None, use_state, today, prepare_pages)
             if cache is not None and write:
                 notes.save_aside(cache)  # a full read's rows, saved by another process meanwhile
-            return notes, plan_notes(notes, today, force=force, memo=memo)
+            renderer = renderers[-1] if renderers else None
+            return notes, plan_notes(notes, today, force=force, renderer=renderer, memo=memo)
 
         with without_cycle_collection():
             try:

@@ -7,6 +7,7 @@ someone else, so every template renders in Jinja2's sandbox.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 from pathlib import Path
@@ -82,6 +83,16 @@ class Renderer:
             env.filters.update(
                 cell=cell, escape_md=escape, inline=_inline, yaml=lambda v: yaml_scalar(str(v)), yaml_list=yaml_list
             )
+
+    @classmethod
+    def compiled(cls, vault: Path) -> Renderer:
+        """A renderer whose page templates are compiled already (one that does not compile
+        is reported when its page renders)."""
+        renderer = cls(vault)
+        for page in PAGES:
+            with contextlib.suppress(Exception):
+                renderer.template(f"{page}.md.j2")
+        return renderer
 
     def template(self, name: str) -> jinja2.Template:
         """The vault's own template when it has one (sandboxed), else the default."""

@@ -12,7 +12,7 @@ import contextlib
 import marshal
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from functools import cache
 from typing import Any, BinaryIO, NamedTuple
@@ -113,9 +113,15 @@ def read_one(layout: Layout, path: str, data: bytes | None = None, today: date |
 
 
 def read_many(
-    layout: Layout, paths: list[str], already_read: dict[str, bytes], today: date | None = None
+    layout: Layout,
+    paths: list[str],
+    already_read: dict[str, bytes],
+    today: date | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[Read]:
-    """Every note at `paths`, in no particular order (see `read_one` for `today`)."""
+    """Every note at `paths`, in no particular order (see `read_one` for `today`). When
+    another process reads too, `meanwhile` is done here after a part: work the caller
+    needs later, which the other then shares by reading more parts."""
     other = None
     if len(paths) >= PARALLEL_AFTER and (os.cpu_count() or 1) > 1 and can_fork_safely():
         other = _Other.start(layout, _parts(paths), already_read, today)
@@ -126,6 +132,9 @@ def read_many(
     try:
         while (part := other.claim()) is not None:
             yield from other.read_here(part)
+            if meanwhile is not None:
+                meanwhile()
+                meanwhile = None
             yield from other.taken(wait=False)  # what the other finished meanwhile
         yield from other.taken(wait=True)
     finally:

@@ -89,20 +89,22 @@ class NoteSet:
         progress: Callable[[int], None] | None = None,
         use_state: bool = True,
         today: date | None = None,
+        meanwhile: Callable[[], object] | None = None,
     ) -> NoteSet:
         """Parse every note, reusing the cache's parses of unchanged files.
 
         With the state the last build saved, only changed notes are read and
         put; the rest is loaded from the cache when used (`StaleState` if it
         cannot be: read again with `use_state=False`). A whole vault read for
-        `today` is sorted on that day without making everyone's Person.
+        `today` is sorted on that day without making everyone's Person; see
+        `reading.read_many` for `meanwhile`.
         """
         if paths is None:
             stamps = scan_notes(layout)  # one walk lists and stats
             paths = list(stamps)
         cache = cache if cache is not None and cache.usable else None
         if cache is None:
-            return cls(layout)._read_all(paths, (), {}, {}, progress, today)
+            return cls(layout)._read_all(paths, (), {}, {}, progress, today, meanwhile)
         stamps = stamps_of(layout.root, paths) if stamps is None else stamps
         valid, already_read = cache.check(stamps, layout.parse_key, layout.root)
         saved = cache.state() if use_state else None
@@ -114,7 +116,8 @@ class NoteSet:
                 return restored._update(paths, valid, stamps, already_read, progress)
             except StaleState:  # a row the state needs is unreadable: read it all instead
                 pass
-        return cls(layout)._read_all(paths, cache.rows(sorted(valid)), stamps, already_read, progress, today)
+        rows = cache.rows(sorted(valid))
+        return cls(layout)._read_all(paths, rows, stamps, already_read, progress, today, meanwhile)
 
     def _read_all(
         self,
@@ -124,6 +127,7 @@ class NoteSet:
         already_read: dict[str, bytes],
         progress: Callable[[int], None] | None,
         today: date | None,
+        meanwhile: Callable[[], object] | None,
     ) -> NoteSet:
         """Every note, from `cached` (parses with their bytes) or read, joined at once.
 
@@ -152,7 +156,7 @@ class NoteSet:
         todo = [path for path in paths if path not in blobs]
         if progress:
             progress(len(paths) - len(todo))
-        for read in read_many(self.layout, todo, already_read, today):
+        for read in read_many(self.layout, todo, already_read, today, meanwhile):
             self._keep(read, stamps)
             hold(read.path, read.gist)
             if progress:
