@@ -40,7 +40,10 @@ class Held(Mapping[str, bytes]):
             self._fresh.pop(path, None)
 
     def fresh(self) -> Iterator[Fresh]:
-        for path, (stamp, digest) in self._fresh.items():
+        """By path, as `Spill` gives them: the cache inserts rows in its keys' order a quarter faster."""
+        fresh = self._fresh
+        for path in sorted(fresh):
+            stamp, digest = fresh[path]
             yield path, stamp, digest, self._blobs[path]
 
     def saved(self) -> None:
