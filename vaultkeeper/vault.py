@@ -241,6 +241,7 @@ class NoteSet:
         resolved = {source: self.index.resolved(source) for source in changed if source in self.notes}
         entries: Iterable[Fresh] = self._pickles.fresh()
         reset = self._state_from is None  # every note was resolved
+        state, gone = self._state(cache), self._gone(cache)  # made while the aside may still be saving
         aside = self.wait_aside()
         if aside is not None and cache.generation is not None:  # it saved the rows and resolved links
             cache.generation += 1  # (its save): only what changed since is left
@@ -248,8 +249,7 @@ class NoteSet:
             entries, reset = (), False
         elif reset:  # rows need only the notes that link someone
             resolved = {source: value for source, value in resolved.items() if value is not None}
-        state = self._state(cache)
-        cache.store(entries, self.layout.parse_key, self._gone(cache), resolved, state, reset)
+        cache.store(entries, self.layout.parse_key, gone, resolved, state, reset)
         self._pickles.saved()
 
     def _gone(self, cache: ParseCache) -> set[str]:
