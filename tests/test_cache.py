@@ -705,3 +705,18 @@ def test_a_build_on_another_day_knows_without_hashing_every_stamp(tmp_path, monk
     hashed.clear()
     assert run_build(root, date(2026, 11, 26)).from_cache
     assert hashed == [date(2026, 11, 26)]  # the same day again: the check itself
+
+
+def test_part_numbers_that_do_not_fit_in_the_pipe_mean_reading_here(tmp_path, monkeypatch):
+    root = vault(tmp_path)
+    layout = read_layout_of(root)
+    paths = sorted(NoteSet.read(layout).notes)
+    open_files = len(os.listdir("/proc/self/fd"))
+    assert reading._Other.start(layout, [[path] for path in paths] * 20_000, {}, None) is None  # 80,000 numbers
+    assert len(os.listdir("/proc/self/fd")) == open_files  # nothing left open, nothing forked
+    _two_processes(monkeypatch)
+    monkeypatch.setattr(reading, "_MOST_PARTS", 1 << 20)
+    monkeypatch.setattr(reading, "PART", 1)
+    many = (paths * 20_000)[:20_000]  # one note a part: 80,000 bytes of numbers, more than a pipe holds
+    reads = list(reading.read_many(layout, many, {}))
+    assert len(reads) == 20_000 and all(read.blob is None for read in reads)  # all read here

@@ -142,7 +142,7 @@ def read_many(
 
 
 PART = 250  # notes in a part: each process claims the next when done with one (at 10,000 people, 70 parts)
-_MOST_PARTS = 8192  # their numbers, four bytes each, must fit in a pipe's buffer (64 KiB on Linux)
+_MOST_PARTS = 1024  # their numbers, four bytes each, fit in a pipe's buffer: at least a page (4 KiB) on Linux
 
 
 def _parts(paths: list[str]) -> list[list[str]]:
@@ -203,8 +203,7 @@ class _Other:
             file.close()
             return None
         try:
-            with os.fdopen(numbers, "wb") as out:  # all of them, then closed: a read past the last one ends
-                out.write(b"".join(number.to_bytes(4, "little") for number in range(len(parts))))
+            _put_numbers(numbers, len(parts))
             pid = os.fork()
         except OSError:
             os.close(claims)
@@ -272,6 +271,18 @@ class _Other:
             os.close(self._claims)
             self._claims = None
         self._file.close()
+
+
+def _put_numbers(numbers: int, count: int) -> None:
+    """Write every part's number into the pipe, then close it: a read past the last one ends.
+    Never waits (nothing reads the pipe yet): OSError if they do not all fit."""
+    try:
+        os.set_blocking(numbers, False)
+        data = b"".join(number.to_bytes(4, "little") for number in range(count))
+        if os.write(numbers, data) != len(data):
+            raise BlockingIOError("the pipe is full")
+    finally:
+        os.close(numbers)
 
 
 def _claim(claims: int) -> int | None:
