@@ -720,3 +720,26 @@ def test_part_numbers_that_do_not_fit_in_the_pipe_mean_reading_here(tmp_path, mo
     many = (paths * 20_000)[:20_000]  # one note a part: 80,000 bytes of numbers, more than a pipe holds
     reads = list(reading.read_many(layout, many, {}))
     assert len(reads) == 20_000 and all(read.blob is None for read in reads)  # all read here
+
+
+def test_a_new_cache_has_large_pages_and_an_older_one_keeps_its_own(tmp_path, monkeypatch):
+    import vaultkeeper.cache
+
+    def page_size(root: Path) -> int:
+        db = sqlite3.connect(root / CACHE_FILE)
+        try:
+            return db.execute("PRAGMA page_size").fetchone()[0]
+        finally:
+            db.close()
+
+    root = vault(tmp_path)
+    run_build(root, TODAY)
+    assert page_size(root) == 16384
+    (root / CACHE_FILE).unlink()
+    monkeypatch.setattr(vaultkeeper.cache, "PAGE_SIZE", 4096)  # as earlier versions made it
+    run_build(root, TODAY)
+    monkeypatch.undo()
+    (root / "People/Ada.md").write_text("---\nstage: new\n---\n## Log\n- 2026-11-24 tea\n")
+    assert not run_build(root, TODAY).errors
+    assert page_size(root) == 4096  # (set only when the file is made)
+    assert_as_without_cache(root)
