@@ -73,15 +73,14 @@ def dumps_own(fields: PersonFields, contact: Contact) -> bytes:
     """What sorting a person needs of their own note, held from reading to sorting (see
     `reading.Gist`): their fields but for the lists only pages show, and a day's contact."""
     count, first, last, gave, got, plan = contact
-    kept = _person(fields)[:_SORTED_BY]
-    return marshal.dumps((kept, count, _ordinal(first), _ordinal(last), gave, got, _ordinal(plan)))
+    name, line, _aliases, *kept = _person(fields)[:_SORTED_BY]
+    return marshal.dumps(((name, line, *kept), count, _ordinal(first), _ordinal(last), gave, got, _ordinal(plan)))
 
 
 def loads_own(blob: bytes) -> tuple[PersonFields, Contact]:
     """The fields (aliases, ideas, tags and extra empty) and contact `dumps_own` kept."""
-    kept, count, first, last, gave, got, plan = marshal.loads(blob)
-    name, line, _aliases, *rest = kept
-    fields = _fields((name, line, (), *rest, (), (), ()))
+    (name, line, *kept), count, first, last, gave, got, plan = marshal.loads(blob)
+    fields = _fields((name, line, (), *kept, (), (), ()))
     return fields, made(Contact, (count, _maybe_day(first), _maybe_day(last), gave, got, _maybe_day(plan)))
 
 
