@@ -707,6 +707,62 @@ def test_a_build_on_another_day_knows_without_hashing_every_stamp(tmp_path, monk
     assert hashed == [date(2026, 11, 26)]  # the same day again: the check itself
 
 
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_cold_build_stamps_each_note_as_it_reads_it(tmp_path, monkeypatch, processes):
+    from vaultkeeper import builder
+
+    root = vault(tmp_path)
+    for index in range(30):
+        (root / f"People/Extra{index}.md").write_text(f"---\nstage: new\n---\n## Log\n- 2026-11-0{index % 9 + 1} x\n")
+    for note in root.rglob("*.md"):
+        os.utime(note, ns=(1, 1_000_000_000 + len(note.name)))  # old mtimes: a warm build is possible
+    if processes == 2:
+        _two_processes(monkeypatch)
+    walk = builder.scan_notes
+    expected = walk(read_layout_of(root))
+    monkeypatch.setattr(builder, "scan_notes", lambda layout: pytest.fail("a cold build stats every note"))
+    assert run_build(root, TODAY).changes
+    db = sqlite3.connect(root / CACHE_FILE)
+    rows = {path: Stamp(size, mtime_ns) for path, size, mtime_ns in db.execute("SELECT path, size, mtime_ns FROM notes")}
+    db.close()
+    assert rows == expected and len(rows) == 35  # what a walk would have found
+    monkeypatch.setattr(builder, "scan_notes", walk)
+    assert run_build(root, TODAY).from_cache
+
+
+def test_a_note_gone_before_a_cold_build_reads_it_is_not_trusted_as_gone(tmp_path, monkeypatch):
+    from vaultkeeper import builder
+
+    root = vault(tmp_path)
+    (root / "Home.md").unlink()  # no note the build fills: the next build is trusted if nothing changed
+    for note in root.rglob("*.md"):
+        os.utime(note, ns=(1, 1_000_000_000))
+    listed = builder.list_notes
+
+    def list_then_delete(layout):
+        notes = listed(layout)
+        (root / "People/Di.md").unlink()
+        return notes
+
+    monkeypatch.setattr(builder, "list_notes", list_then_delete)
+    assert [p.as_text() for p in run_build(root, TODAY).problems] == ["People/Di.md: file disappeared while it was being read"]
+    again = run_build(root, TODAY)  # the note is gone now, and the last build could not know it
+    assert not again.from_cache and again.problems == []
+    assert run_build(root, TODAY).from_cache
+
+
+def test_an_empty_cache_is_one_with_no_note(tmp_path):
+    root = vault(tmp_path)
+    cache = ParseCache(root)
+    assert cache.usable and cache.empty
+    cache.close()
+    run_build(root, TODAY)
+    cache = ParseCache(root)
+    assert not cache.empty
+    cache.close()
+    assert ParseCache(tmp_path).empty  # no .vaultkeeper/ folder: no cache at all
+
+
 def test_part_numbers_that_do_not_fit_in_the_pipe_mean_reading_here(tmp_path, monkeypatch):
     root = vault(tmp_path)
     layout = read_layout_of(root)

@@ -69,14 +69,14 @@ def test_bad_values(make_vault):
 
 def test_note_that_disappears_between_listing_and_reading(make_vault, monkeypatch):
     root = make_vault({**GOOD, "People/Gone.md": "---\nstage: new\n---\n"})
-    listed = vault_module.scan_notes
+    listed = vault_module.list_notes  # without a cache: listed, not stamped, by the walk
 
     def list_then_delete(layout):
         notes = listed(layout)
         (root / "People/Gone.md").unlink()
         return notes
 
-    monkeypatch.setattr(vault_module, "scan_notes", list_then_delete)
+    monkeypatch.setattr(vault_module, "list_notes", list_then_delete)
     report = report_of(root)
     assert [s.name for s in report.people] == ["Good"]
     assert [p.as_text() for p in report.problems] == ["People/Gone.md: file disappeared while it was being read"]
@@ -144,7 +144,8 @@ def test_parser_never_raises_on_arbitrary_unicode(text):
 def test_a_note_is_read_whole_whatever_its_size(tmp_path, size):
     data = bytes(range(256)) * (size // 256) + b"x" * (size % 256)
     (tmp_path / "note.md").write_bytes(data)
-    assert reading_module.read_file(str(tmp_path / "note.md")) == data
+    stat = (tmp_path / "note.md").stat()
+    assert reading_module.read_file(str(tmp_path / "note.md")) == (data, (stat.st_size, stat.st_mtime_ns))
 
 
 def test_a_folder_named_like_a_note_is_a_problem_not_a_crash(tmp_path):

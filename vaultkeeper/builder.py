@@ -29,6 +29,7 @@ from vaultkeeper.scan import (
     TEMPLATER_SETTINGS,
     TEMPLATES_SETTINGS,
     Layout,
+    list_notes,
     read_layout_of,
     scan_notes,
     stamps_of,
@@ -80,11 +81,14 @@ def run_build(
     """One build: the fast path when nothing changed since the last one, else plan and (maybe) apply."""
     started_ns = time.time_ns()
     layout = read_layout_of(root)
-    stamps = scan_notes(layout)
-    paths = list(stamps)  # in the walk's order: a full read sorts them, nothing else needs to (3 ms)
     cache = ParseCache(root) if use_cache else None
     try:
-        if cache is not None and not force:
+        if cache is None or cache.empty:  # every note is read, and stamped as it is: a stat each is most of a walk
+            paths, stamps = list_notes(layout), {}
+        else:
+            stamps = scan_notes(layout)
+            paths = list(stamps)  # in the walk's order: a full read sorts them, nothing else needs to (3 ms)
+        if cache is not None and stamps and not force:
             remembered = _unchanged_since_last(cache, layout, stamps, today)
             if remembered is not None:
                 unchanged = sorted(remembered["outputs"])

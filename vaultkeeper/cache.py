@@ -59,6 +59,9 @@ class Stamp(NamedTuple):
     mtime_ns: int
 
 
+UNREAD = Stamp(-1, -1)  # of a note listed but not read: no file has it, so it never matches
+
+
 def digest(data: bytes) -> bytes:
     return hashlib.blake2b(data, digest_size=16).digest()
 
@@ -123,6 +126,17 @@ class ParseCache:
     @property
     def usable(self) -> bool:
         return self.db is not None
+
+    @property
+    def empty(self) -> bool:
+        """Whether no note has a row (no cache, or a new one): every note is read, so none
+        needs a stat to compare with one."""
+        if self.db is None:
+            return True
+        try:
+            return self.db.execute("SELECT 1 FROM notes LIMIT 1").fetchone() is None
+        except sqlite3.Error:
+            return True  # `check` finds it unusable too
 
     def close(self) -> None:
         if self.db is not None:

@@ -212,16 +212,22 @@ def _daily_rule(root: Path, config: Config, problems: list[Problem]) -> DailyRul
 
 
 def list_notes(layout: Layout) -> list[str]:
-    """Every readable `.md` note, as sorted vault-relative `/` paths."""
-    return sorted(scan_notes(layout))
+    """Every readable `.md` note, as sorted vault-relative `/` paths, without a stat per note
+    (most of a walk's time): for a read of every note, which stamps each as it reads it."""
+    return sorted(_walk(layout, stamped=False))
 
 
 def scan_notes(layout: Layout) -> dict[str, Stamp]:
-    """Every readable `.md` note with its size and mtime, in one walk (a stat per note).
+    """Every readable `.md` note with its size and mtime, in one walk (a stat per note)."""
+    return _walk(layout, stamped=True)  # type: ignore[return-value]
+
+
+def _walk(layout: Layout, stamped: bool) -> dict[str, Stamp | None]:
+    """Every readable `.md` note, with its stamp if `stamped`, else None.
 
     Folders that are symlinks are not followed (they can loop or leave the vault).
     """
-    found: dict[str, Stamp] = {}
+    found: dict[str, Stamp | None] = {}
     folders = [(str(layout.root), "")]
     while folders:
         folder, prefix = folders.pop()
@@ -230,7 +236,7 @@ def scan_notes(layout: Layout) -> dict[str, Stamp]:
         except OSError:
             continue
         try:
-            _scan_folder(layout, handle, folder, prefix, found, folders)
+            _scan_folder(layout, handle, folder, prefix, found, folders, stamped)
         finally:
             if _BY_FD:
                 os.close(handle)  # type: ignore[arg-type]
@@ -248,8 +254,9 @@ def _scan_folder(
     handle: int | str,
     folder: str,
     prefix: str,
-    found: dict[str, Stamp],
+    found: dict[str, Stamp | None],
     folders: list[tuple[str, str]],
+    stamped: bool,
 ) -> None:
     exclude = layout.config.exclude
     try:
@@ -264,8 +271,11 @@ def _scan_folder(
             if (name.endswith(".md") or name[-3:].lower() == ".md") and entry.is_file():
                 rel = prefix + name
                 if not exclude or not any_glob_match(rel, exclude):
-                    stat = entry.stat()
-                    found[rel] = _stamp(Stamp, (stat.st_size, stat.st_mtime_ns))
+                    if stamped:
+                        stat = entry.stat()
+                        found[rel] = _stamp(Stamp, (stat.st_size, stat.st_mtime_ns))
+                    else:
+                        found[rel] = None
             elif entry.is_dir(follow_symlinks=False):
                 rel = prefix + name
                 if not layout.is_skipped(rel):

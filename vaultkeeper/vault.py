@@ -12,13 +12,13 @@ from typing import Any, NamedTuple, TypeVar
 
 from vaultkeeper import codec
 from vaultkeeper.aside import ASIDE_AFTER, Aside, save_aside
-from vaultkeeper.cache import CACHE_FILE, ParseCache, StaleState, Stamp, decode_row
+from vaultkeeper.cache import CACHE_FILE, UNREAD, ParseCache, StaleState, Stamp, decode_row
 from vaultkeeper.collector import without_cycle_collection
 from vaultkeeper.lazy import LazyMap
 from vaultkeeper.model import ParsedNote, Person, Problem, Report
 from vaultkeeper.people import Directory, Names, PeopleIndex
 from vaultkeeper.reading import Gist, Read, gist, read_many, read_one
-from vaultkeeper.scan import Layout, read_layout_of, scan_notes, stamps_of
+from vaultkeeper.scan import Layout, list_notes, read_layout_of, scan_notes, stamps_of
 from vaultkeeper.spill import SPILL_AFTER, Fresh, Held, Spill
 from vaultkeeper.standing import Standing
 from vaultkeeper.views import ViewCache
@@ -99,12 +99,14 @@ class NoteSet:
         `today` is sorted on that day without making everyone's Person; see
         `reading.read_many` for `meanwhile`.
         """
-        if paths is None:
+        cache = cache if cache is not None and cache.usable else None
+        if paths is None and cache is None:
+            paths = list_notes(layout)  # each note is stamped as it is read
+        elif paths is None:
             stamps = scan_notes(layout)  # one walk lists and stats
             paths = list(stamps)
-        cache = cache if cache is not None and cache.usable else None
         if cache is None:
-            return cls(layout)._read_all(paths, (), {}, {}, progress, today, meanwhile)
+            return cls(layout)._read_all(paths, (), {} if stamps is None else stamps, {}, progress, today, meanwhile)
         stamps = stamps_of(layout.root, paths) if stamps is None else stamps
         valid, already_read = cache.check(stamps, layout.parse_key, layout.root)
         saved = cache.state() if use_state else None
@@ -187,11 +189,15 @@ class NoteSet:
         return self
 
     def _keep(self, read: Read, stamps: dict[str, Stamp]) -> None:
-        """Hold a note just read, encoded, and what the cache keeps of it: its stamp and digest."""
+        """Hold a note just read, encoded, and what the cache keeps of it: its stamp and digest.
+        The stamp it was read under, if known, replaces the walk's in `stamps`."""
         path = read.path
         blob = read.blob or codec.dumps(read.note)
+        if read.stamp is not None:
+            stamps[path] = read.stamp
         if read.digest is None:  # could not be read: the cache must not keep an older parse of it
             self._unread.add(path)
+            stamps.setdefault(path, UNREAD)  # nor may the next build trust that nothing changed
         self._pickles.add(path, blob, stamps.get(path), read.digest)
 
     @classmethod
