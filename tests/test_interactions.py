@@ -300,7 +300,7 @@ LOG_LINES = st.one_of(
     ),
     st.sampled_from(["", "  continued", "  - gave:: tea", "more gave:: d", "### 2026-11-21 call",
                      "- [ ] 2026-11-22 todo", "- [x] 2026-11-22 done", "## Log", "# Other", "> - 2026-11-20 quoted",
-                     "plain text", "1. 2026-11-23 numbered"]),
+                     "plain text", "1. 2026-11-23 numbered", "<!-- vaultkeeper:focus -->", "<!-- /vaultkeeper -->"]),
     LOG_TEXT.map(lambda t: f"- {t}"),
 )
 
@@ -312,6 +312,7 @@ LOG_LINES = st.one_of(
 @example(["- 2026-11-20 a", "", "more gave:: d", "- 2026-11-21 b", "", "- 2026-11-22 c", "more got:: e"])
 @example(["- [x] 2026-11-20 done", "", "more gave:: d", "- 2026-11-21 met [[Ada]]", "", "later got:: e"])
 @example(["- 2026-11-20 a. [gave:: notes on [[Ada]]]", "- 2026-11-21 b [got:: [[Bo]] ]", "- 2026-11-22 c [gave:: ]"])
+@example(["- 2026-11-20 a", "<!-- vaultkeeper:focus -->", "- 2026-11-21 ours", "<!-- /vaultkeeper -->", "- 2026-11-22 b"])
 @given(st.lists(LOG_LINES, max_size=12))
 def test_the_fast_path_for_plain_log_lines_changes_nothing(lines):
     import vaultkeeper.parse as parse

@@ -307,7 +307,9 @@ class _NoteReader:
         simple_blank = False  # ...with an empty line below it
         parents: list[tuple[int, tuple[Link, ...], bool]] = []
         fence: str | None = None
-        for index in range(start, len(lines)):
+        end = len(lines)
+        index = start - 1
+        while (index := index + 1) < end:
             raw = lines[index]
             number = index + 1
             if fence is not None:
@@ -332,6 +334,7 @@ class _NoteReader:
                     self._finish(item)
                     item = None
                     self.log.append(simple)
+                    index = self._plain_items(lines, index + 1, end) - 1  # and those right below it
                     simple_last, simple_blank = True, False
                     continue
             head = markdown.heading(raw)
@@ -370,6 +373,23 @@ class _NoteReader:
             if daily:
                 self._daily_line(code_free, listed, task, number, parents)
         self._finish(item)
+
+    def _plain_items(self, lines: list[str], index: int, end: int) -> int:
+        """The plain log items from `index` on, each an entry at once (see `_simple_log_entry`),
+        as `read_body` would make them one by one; the index of the first line that is not one.
+        (None is in a marked block: its marker line, not a list item, would end them first.)"""
+        path = self.path
+        append = self.log.append
+        while index < end:
+            raw = lines[index]
+            if raw[:2] != "- ":
+                break
+            entry = _simple_log_entry(raw, index + 1, path)
+            if entry is None:
+                break
+            append(entry)
+            index += 1
+        return index
 
     def _skipped_lines(self, lines: list[str], start: int) -> set[int]:
         """Line indexes inside marked blocks: vaultkeeper's own output, never input."""
@@ -505,10 +525,12 @@ def _simple_log_entry(line: str, number: int, path: str) -> Interaction | None:
     match = _SIMPLE_LOG.match(text)
     if match is None:
         return None
-    try:
-        day = _day(line[2:12])
-    except ValueError:
-        return None  # the general rules report it
+    day = _DAYS.get(line[2:12])
+    if day is None:
+        try:
+            day = _day(line[2:12])
+        except ValueError:
+            return None  # the general rules report it
     text = line[match.start(1) :].strip()
     if field is None:
         return made(Interaction, (day, path, number, text, (), ()))
