@@ -326,3 +326,30 @@ def test_the_fast_path_for_plain_log_lines_changes_nothing(lines):
     finally:
         parse.FAST_LOG = True
     assert fast == general
+
+
+BODY_PIECES = st.lists(
+    st.sampled_from(["#person", "#", "# ", "#1", "x", " ", "\n", "`", "```\n", "~~~\n", "[", "]", "- [ ] ",
+                     "[[Ada]]", "> ", "(", ",", "\t", "-", "#people/x"]),
+    max_size=16,
+).map("".join)
+
+
+@settings(max_examples=500)
+@example("", "# Project\n\nPlain notes. # Project\n")
+@example("", "a`x`#person\n")
+@example("", "```\n#person\n```\n")
+@example("---\ntags: [project]\n---\n", "- [ ] call [[Ada]]\n")
+@given(st.sampled_from(["", "---\ntags: [project]\n---\n", "---\ntype: note\n---\n"]), BODY_PIECES)
+def test_a_note_about_no_one_reads_the_same_when_its_body_is_searched_first(front, body):
+    import vaultkeeper.parse as parse
+
+    data = (front + body).encode()
+    context = parse.Context(False, None)
+    fast = parse.parse_note("Notes/X.md", data, context)
+    parse.FAST_LOG = False
+    try:
+        general = parse.parse_note("Notes/X.md", data, context)
+    finally:
+        parse.FAST_LOG = True
+    assert fast == general

@@ -20,7 +20,9 @@ WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
 INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 BRACKET_FIELD = re.compile(r"[\[(][ \t]*(gave|got)::", re.IGNORECASE)
 PLAIN_FIELD = re.compile(r"(?<![\w-])(gave|got)::", re.IGNORECASE)
-TAG = re.compile(r"(?<![^\s(,])#([^\s#\[\](){}<>,;:!?\"'`|\\.*]+)")
+_TAG_CHAR = r"[^\s#\[\](){}<>,;:!?\"'`|\\.*]"
+TAG = re.compile(rf"(?<![^\s(,])#({_TAG_CHAR}+)")
+TAG_START = re.compile(f"#{_TAG_CHAR}")  # where a tag may be, whatever comes before it
 DATE_START = re.compile(
     r"(?:\[\[(\d{4}-\d{2}-\d{2})(?:\|[^\]]*)?\]\]|(\d{4}-\d{2}-\d{2}))"
     r"(?:[T ]\d{1,2}:\d{2}(?::\d{2})?)?"

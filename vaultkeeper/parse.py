@@ -120,7 +120,8 @@ class _NoteReader:
             if error:
                 self.problem(*error)
         is_person = self.is_person_by_meta() or self.context.in_people_folder
-        self.read_body(is_person)
+        if is_person or self.context.daily_date is not None or not FAST_LOG or self.body_may_give():
+            self.read_body(is_person)
         if not is_person and any(markdown.is_person_tag(t) for t in self.body_tags):
             is_person = True
             self.log.clear()
@@ -293,6 +294,13 @@ class _NoteReader:
         return Meeting(when, line, title, tuple(attendees))
 
     # --- the body --------------------------------------------------------
+
+    def body_may_give(self) -> bool:
+        """Whether the body of a note that is neither a person's nor a daily note may hold a
+        task or a tag: none can without a `[` or a `#` before a tag's character (one search
+        of the body instead of the rules line by line; code and quotes only take them away)."""
+        body = "\n".join(self.split.lines[self.split.body_start :])
+        return "[" in body or markdown.TAG_START.search(body) is not None
 
     def read_body(self, is_person: bool, log_only: bool = False) -> None:
         """One pass over the body: log entries, daily mentions, tasks and tags."""
