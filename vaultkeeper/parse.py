@@ -39,7 +39,7 @@ class Context(NamedTuple):
 
     in_people_folder: bool = False
     daily_date: date | None = None
-    log_headings: tuple[str, ...] = ("log", "interactions")
+    log_headings: tuple[str, ...] = ("log", "interactions")  # lower case
 
 
 def parse_note(path: str, data: bytes, context: Context) -> ParsedNote:
@@ -167,7 +167,7 @@ class _NoteReader:
         meta = self.meta
         stem = self.path.rsplit("/", 1)[-1]
         stem = stem[:-3] if stem.lower().endswith(".md") else stem
-        name = self.text_value("name")
+        name = self.text_value("name") if "name" in meta else None
         stage = None
         raw_stage = meta.get("stage")
         if _present(raw_stage):
@@ -188,25 +188,26 @@ class _NoteReader:
                 birthday = parse_birthday(meta["birthday"])
             except DateError as error:
                 self.problem(self.line_of("birthday"), f"birthday: {error}")
-        return PersonFields(
-            name=name or stem,
-            name_line=self.line_of("name") if name else None,
-            aliases=tuple(dict.fromkeys(self.text_list("aliases"))),
-            stage=stage,
-            cadence=cadence,
-            cadence_set=_present(meta.get("cadence")),
-            next=self.date_value("next"),
-            snooze=self.date_value("snooze"),
-            met=self.date_value("met"),
-            birthday=birthday,
-            focus=self.bool_value("focus"),
-            priority=self.number_value("priority"),
-            ideas=tuple(self.text_list("ideas")),
-            tags=tuple(self.front_tags()),
-            extra=tuple(
-                (key, _display(value))
-                for key, value in meta.items()
-                if key not in PERSON_KEYS and _present(value)
+        return made(  # a key the note does not set is not looked at again
+            PersonFields,
+            (
+                name or stem,
+                self.line_of("name") if name else None,
+                tuple(dict.fromkeys(self.text_list("aliases"))) if "aliases" in meta else (),
+                stage,
+                cadence,
+                _present(meta.get("cadence")),
+                self.date_value("next") if "next" in meta else None,
+                self.date_value("snooze") if "snooze" in meta else None,
+                self.date_value("met") if "met" in meta else None,
+                birthday,
+                self.bool_value("focus") if "focus" in meta else None,
+                self.number_value("priority") if "priority" in meta else 0,
+                tuple(self.text_list("ideas")) if "ideas" in meta else (),
+                tuple(self.front_tags()) if "tags" in meta else (),
+                tuple(
+                    [(key, _display(value)) for key, value in meta.items() if key not in PERSON_KEYS and _present(value)]
+                ),
             ),
         )
 
@@ -308,7 +309,7 @@ class _NoteReader:
         start = self.split.body_start
         skip = self.skip
         daily = self.context.daily_date is not None and not is_person and not log_only
-        headings = {h.lower() for h in self.context.log_headings}
+        headings = self.context.log_headings
         log_level: int | None = None
         item: _Item | None = None
         simple_last = False  # the log's last entry is a plain item (which lines below may still add to)...
