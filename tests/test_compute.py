@@ -241,3 +241,14 @@ def test_contact_on_adds_interactions_in_any_order(entries, cut):
     assert contact_on(interactions, today) == expected
     assert contact_on(interactions[cut:], today, contact_on(interactions[:cut], today)) == expected
     assert contact_on(reversed(interactions), today) == expected
+
+
+def test_states_and_fields_made_positionally_have_every_field(make_vault):
+    """`state_of` and the parser make their named tuples without keywords (made for everyone
+    in a full build): a field added to the class must be given there too."""
+    from vaultkeeper.model import PersonFields, PersonState
+
+    root = make_vault({"People/Ada.md": "---\nstage: new\naliases: [A]\ncompany: X\n---\n## Log\n- 2026-11-20 tea gave:: a book\n"})
+    ada = person(report_of(root), "Ada")
+    assert len(ada) == len(PersonState._fields) and ada.interactions == 1 and ada.gave == 1
+    assert len(ada.person.fields) == len(PersonFields._fields) and ada.person.fields.extra == (("company", "X"),)

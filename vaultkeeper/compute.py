@@ -143,21 +143,24 @@ def state_of(
     if birthday is not None and (birthday - today).days <= BIRTHDAY_SOON:
         flags.append("birthday-soon")
 
-    return PersonState(
-        person=person,
-        cadence=cadence,
-        interactions=count,
-        last_contact=last,
-        next_due=due,
-        due_reason=reason,
-        days_until_due=days,
-        gave=gave,
-        got=got,
-        plans=plans,
-        flags=tuple(sorted(flags)),
-        next_birthday=birthday,
-        focus=is_member(fields),
-        changes_on=_changes_on(today, next_plan, reason, fields.snooze, fades, birthday),
+    return made(  # PersonState's fields, in order: made for everyone in a full build
+        PersonState,
+        (
+            person,
+            cadence,
+            count,
+            last,
+            due,
+            reason,
+            days,
+            gave,
+            got,
+            plans,
+            tuple(sorted(flags)),
+            birthday,
+            is_member(fields),
+            _changes_on(today, next_plan, reason, fields.snooze, fades, birthday),
+        ),
     )
 
 

@@ -28,25 +28,26 @@ def _keys(state: PersonState) -> dict[str, tuple[Any, ...]]:
 
     Keys hold plain values only (days as ordinals), so they save and load fast.
     """
-    fields = state.person.fields
-    name = (state.name.casefold(), state.person.path)
+    person, flags = state.person, state.flags  # (made for everyone in a full build: few lookups)
+    fields, path, due = person.fields, person.path, state.next_due
+    name = (fields.name.casefold(), path)
     keys: dict[str, tuple[Any, ...]] = {"by_name": name}
-    if state.next_due is not None:
-        keys["due"] = (state.next_due.toordinal(), *name)
+    if due is not None:
+        keys["due"] = (due.toordinal(), *name)
     if state.focus:
-        keys["members"] = (state.next_due is None, state.next_due.toordinal() if state.next_due else 0, *name)
+        keys["members"] = (due is None, due.toordinal() if due else 0, *name)
     elif fields.stage == "target":
         keys["targets"] = (-fields.priority, *name)
-    if "owes" in state.flags:
+    if "owes" in flags:
         keys["owes"] = (state.balance, *name)
-    if "fading" in state.flags:
+    if "fading" in flags:
         keys["fading"] = name
-    if "birthday-soon" in state.flags and state.next_birthday is not None:
+    if "birthday-soon" in flags and state.next_birthday is not None:
         keys["birthdays"] = (state.next_birthday.toordinal(), *name)
     if state.gave or state.got:
-        keys["ledger"] = (state.balance, *name)
+        keys["ledger"] = (state.gave - state.got, *name)
     if state.changes_on is not None:  # not a page's: who must be placed again on a later day
-        keys["changes"] = (state.changes_on, state.person.path)
+        keys["changes"] = (state.changes_on, path)
     return keys
 
 
