@@ -751,6 +751,16 @@ def test_a_note_gone_before_a_cold_build_reads_it_is_not_trusted_as_gone(tmp_pat
     assert run_build(root, TODAY).from_cache
 
 
+def test_a_new_cache_is_made_once(tmp_path, monkeypatch):
+    root = vault(tmp_path)
+    monkeypatch.setattr(os, "unlink", lambda path: pytest.fail(f"{path} made, found foreign and made again"))
+    cache = ParseCache(root)
+    assert cache.usable and cache.empty
+    cache.close()
+    monkeypatch.undo()
+    assert run_build(root, TODAY).changes and not ParseCache(root).empty
+
+
 def test_an_empty_cache_is_one_with_no_note(tmp_path):
     root = vault(tmp_path)
     cache = ParseCache(root)

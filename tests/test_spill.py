@@ -204,3 +204,32 @@ def test_a_full_read_given_paths_in_any_order_holds_each_notes_own_parse(tmp_pat
     spilled = NoteSet.read(layout, None, list(reversed(list_notes(layout))))
     assert isinstance(spilled._pickles, Spill) and dict(spilled.notes) == expected
     assert not spilled._pickles._extra  # each at its place, none found by a linear search
+
+
+def _usable(file) -> bool:
+    import os
+
+    file.write(b"note bytes")
+    return os.pread(file.fileno(), 5, 5) == b"bytes"
+
+
+def test_an_unnamed_file_is_made_without_tempfile_where_the_system_can(tmp_path, monkeypatch):
+    import sys
+
+    if not spill._O_TMPFILE:
+        return  # not Linux: tempfile's, as below
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.delitem(sys.modules, "tempfile", raising=False)
+    with spill.unnamed_file() as file:
+        assert _usable(file) and "tempfile" not in sys.modules
+        assert list(tmp_path.iterdir()) == []  # no name in the folder, ever
+
+
+def test_an_unnamed_file_falls_back_to_tempfile(tmp_path, monkeypatch):
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "missing"))  # tempfile then looks further, as it always does
+    with spill.unnamed_file() as file:
+        assert _usable(file)
+    monkeypatch.setattr(spill, "_O_TMPFILE", 0)  # a system without it
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    with spill.unnamed_file() as file:
+        assert _usable(file)

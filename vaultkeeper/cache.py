@@ -89,8 +89,11 @@ class ParseCache:
         if not ignore.exists() and not self.read_only:  # the cache is machine-local: keep it out of git
             ignore.write_text(GITIGNORE_TEXT, encoding="utf-8")
         db: sqlite3.Connection | None = None
+        new = not self.read_only and not self.path.exists()
         try:
             db = self._connect()
+            if new:  # made just now: this version's (rather than made, found foreign and made again)
+                db.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (FORMAT,))
             row = db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
             if row is None or row[0] != FORMAT:
                 raise sqlite3.DatabaseError("another format")

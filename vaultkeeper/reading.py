@@ -24,6 +24,7 @@ from vaultkeeper.model import ParsedNote, Problem, made
 from vaultkeeper.parse import Context, parse_note
 from vaultkeeper.people import Names, may_link
 from vaultkeeper.scan import Layout
+from vaultkeeper.spill import unnamed_file
 
 PARALLEL_AFTER = 500  # notes to parse; fewer gain little or nothing (a cold build of 437 notes: 160 -> 151 ms)
 
@@ -202,9 +203,7 @@ class _Other:
     ) -> _Other | None:
         """Fork the copy; None if it cannot be started (then read everything here)."""
         try:
-            import tempfile  # here: a build after one edit has no use for it
-
-            file = tempfile.TemporaryFile(buffering=0)
+            file = unnamed_file()
         except OSError:
             return None
         try:

@@ -53,6 +53,9 @@ class Held(Mapping[str, bytes]):
     def __getitem__(self, path: str) -> bytes:
         return self._blobs[path]
 
+    def __contains__(self, path: object) -> bool:  # Mapping's would raise a KeyError for each note not held
+        return path in self._blobs
+
     def __iter__(self) -> Iterator[str]:
         return iter(self._blobs)
 
@@ -81,9 +84,7 @@ class Spill(Mapping[str, bytes]):
             self._memory = Held()
             return
         try:
-            import tempfile  # here: most builds never need it
-
-            self._file = tempfile.TemporaryFile(buffering=0)
+            self._file = unnamed_file()
         except OSError:
             self._memory = Held()
 
@@ -211,3 +212,23 @@ class Spill(Mapping[str, bytes]):
         if self._memory is not None:
             return len(self._memory)
         return self._count
+
+
+_O_TMPFILE = getattr(os, "O_TMPFILE", 0)  # Linux's
+
+
+def unnamed_file() -> BinaryIO:
+    """An unbuffered temporary file without a name, gone once closed: opened with O_TMPFILE
+    in the folder `tempfile` would choose first, where the system can, without importing
+    `tempfile` (4 ms before a cold build's second reader starts), else by `tempfile`."""
+    if _O_TMPFILE:
+        folder = next((os.environ[key] for key in ("TMPDIR", "TEMP", "TMP") if os.environ.get(key)), "/tmp")
+        try:
+            fd = os.open(folder, _O_TMPFILE | os.O_RDWR | getattr(os, "O_CLOEXEC", 0), 0o600)
+        except OSError:
+            pass  # not supported there, or no such folder: `tempfile` looks further
+        else:
+            return open(fd, "w+b", buffering=0)
+    import tempfile
+
+    return tempfile.TemporaryFile(buffering=0)
