@@ -48,10 +48,22 @@ def dumps(note: ParsedNote) -> bytes:
 
 def loads(blob: bytes) -> ParsedNote:
     """The note `dumps` made (ValueError, TypeError, … on bytes it did not make)."""
+    return _loads(blob, with_log=True)
+
+
+def loads_links(blob: bytes) -> ParsedNote:
+    """The note `dumps` made but for its log: what resolving its links needs of it (a person
+    note's log, most of it, holds none; see `PeopleIndex.fill`)."""
+    return _loads(blob, with_log=False)
+
+
+def _loads(blob: bytes, with_log: bool) -> ParsedNote:
     path, problems, person, log, daily, mentions, meeting, tasks, blocks = marshal.loads(blob)
     day = _DAYS.get
     own_log = tuple(  # each entry's path is the note's
         [made(Interaction, (day(d) or _day(d), path, line, text, gave, got)) for d, line, text, gave, got in log]
+        if with_log
+        else ()
     )
     return made(
         ParsedNote,

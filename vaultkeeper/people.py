@@ -214,12 +214,14 @@ class PeopleIndex:
         people: dict[str, Names],
         linking: list[str],
         own: tuple[date, dict[str, bytes]] | None = None,
+        links_of: Callable[[str], ParsedNote] | None = None,
     ) -> None:
         """Join a whole vault at once: everyone's names first, then each note in `linking`
         (see `may_link`) resolved once; putting notes one by one resolves a note again
         whenever a person it links comes later. Values made from a lazy `notes` (which
         may hold the notes encoded) are not kept; `people` are everyone's names, `own`
-        (for a day) what sorting people needs of their own notes (see `take_contacts`)."""
+        (for a day) what sorting people needs of their own notes (see `take_contacts`),
+        `links_of` what resolving a note needs of it, if cheaper to make than the note."""
         assert not self.notes, "fill an empty index"
         self.notes = notes
         self._own_notes = own
@@ -234,7 +236,7 @@ class PeopleIndex:
         self._duplicates.update(key for key, paths in owners.by_key.items() if type(paths) is not str)
         self._dirty.update(people)
         for source in linking:
-            self._resolve(source)
+            self._resolve(source, links_of(source) if links_of is not None else None)
 
     def put(self, note: ParsedNote) -> None:
         """Add a note, or replace the one at its path."""
@@ -283,8 +285,9 @@ class PeopleIndex:
             (self._owners.add if add else self._owners.discard)(key, path)
             (self._duplicates.add if len(self._owners.get(key)) > 1 else self._duplicates.discard)(key)
 
-    def _resolve(self, source: str) -> None:
-        """(Re)compute what one note gives to the people it links."""
+    def _resolve(self, source: str, note: ParsedNote | None = None) -> None:
+        """(Re)compute what one note gives to the people it links (from `note`, if given: the
+        note, or as much of it as resolving needs)."""
         old = self._resolved.pop(source, None)
         self._ambiguous.discard(source)
         self._re_resolved.add(source)
@@ -294,7 +297,7 @@ class PeopleIndex:
                 self._dirty.add(person)
             for key in old.keys:
                 self._link_users.discard(key, source)
-        note = self._note(source)
+        note = self._note(source) if note is None else note
         if note is None:
             return
         resolved = _Resolved()

@@ -164,7 +164,8 @@ class NoteSet:
             if progress:
                 progress(1)
         decoded = LazyMap(lambda path: codec.loads(blobs[path]), blobs)
-        self.index.fill(decoded, people, sorted(linking), (today, own) if today is not None else None)
+        own_notes = (today, own) if today is not None else None
+        self.index.fill(decoded, people, sorted(linking), own_notes, lambda path: codec.loads_links(blobs[path]))
         return self
 
     def _update(
