@@ -313,6 +313,7 @@ LOG_LINES = st.one_of(
 @example(["- [x] 2026-11-20 done", "", "more gave:: d", "- 2026-11-21 met [[Ada]]", "", "later got:: e"])
 @example(["- 2026-11-20 a. [gave:: notes on [[Ada]]]", "- 2026-11-21 b [got:: [[Bo]] ]", "- 2026-11-22 c [gave:: ]"])
 @example(["- 2026-11-20 a", "<!-- vaultkeeper:focus -->", "- 2026-11-21 ours", "<!-- /vaultkeeper -->", "- 2026-11-22 b"])
+@example(["- 2026-11-20 a", "# Other", "- [ ] ask", "plain #person text", "## Log", "- 2026-11-21 b"])
 @given(st.lists(LOG_LINES, max_size=12))
 def test_the_fast_path_for_plain_log_lines_changes_nothing(lines):
     import vaultkeeper.parse as parse

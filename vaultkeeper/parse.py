@@ -337,6 +337,8 @@ class _NoteReader:
                 elif item is not None:
                     item = self._log_line(item, raw, None, None, number)
                 continue
+            if log_level is None and is_person and "[" not in raw and "#" not in raw[:4] and FAST_LOG:
+                continue  # outside its log a person note's line gives only a task (a heading may start a log)
             if log_level is not None and raw[:2] == "- " and (item is None or item.column >= 0) and FAST_LOG:
                 simple = _simple_log_entry(raw, number, self.path)
                 if simple is not None:  # the usual `- YYYY-MM-DD text`: what the rules below make of it
@@ -352,7 +354,7 @@ class _NoteReader:
                 item, simple_last = None, False
                 parents.clear()
                 level, title = head
-                if not log_only:
+                if not is_person:  # tags tell only whether a note is a person's
                     self.body_tags.extend(markdown.tags(markdown.without_code(title)))
                 if log_level is not None and level <= log_level:
                     log_level = None
@@ -373,7 +375,7 @@ class _NoteReader:
             task = markdown.task_state(listed[2]) if listed else None
             if task and task[0] == " " and not log_only:
                 self.tasks.append(Task(number, task[1], markdown.links(task[1], number)))
-            if not log_only:
+            if not is_person:
                 self.body_tags.extend(markdown.tags(code_free))
             if log_level is not None:
                 if simple_last:  # the lines below a plain item may add to it: it is the one being collected
@@ -525,13 +527,13 @@ def _simple_log_entry(line: str, number: int, path: str) -> Interaction | None:
     (links, code, tags, other brackets, tasks, odd dates, times). Made as an entry at once:
     few items have lines below them that add to them (`_Item.resumed` takes those up)."""
     field = None
-    text = line
+    end = len(line)
     if "::" in line:
         field = _SIMPLE_FIELD.search(line) if line[-1] != "]" else _SIMPLE_BRACKET.search(line)
         if field is None or not field.group(2):
             return None
-        text = line[: field.start()].rstrip(" ")
-    match = _SIMPLE_LOG.match(text)
+        end = field.start()  # the text before it (its spaces at the end are plain text too)
+    match = _SIMPLE_LOG.match(line, 0, end)
     if match is None:
         return None
     day = _DAYS.get(line[2:12])
