@@ -122,6 +122,7 @@ def _yaml(source: str, lines: int) -> tuple[Any, tuple[int | None, str] | None]:
 # and gives up on anything else; tests check it agrees with PyYAML wherever it does not give up.
 _SIMPLE_KEY = re.compile(r"([A-Za-z_](?:[\w -]*\w)?):(?: +(.*))?$")
 _SIMPLE_ITEM = re.compile(r"( *)- +(.*)$")
+_NULL_KEYS = frozenset(("null", "Null", "NULL"))  # what `_NULL` matches of what `_SIMPLE_KEY` takes as a key
 _NOT_PLAIN_START = frozenset("?:,[]{}#&*!|>'\"%@`")
 _NOT_PLAIN_ANYWHERE = frozenset("#[]{}\t")
 
@@ -135,10 +136,10 @@ def _simple(front: list[str]) -> dict[Any, Any] | None:
     for line in front:
         if "\t" in line or not line.isprintable():
             return None  # tabs are not indentation in YAML; PyYAML reports control characters
-        if not line.strip(" ") or line.lstrip(" ").startswith("#"):
-            continue
-        item = _SIMPLE_ITEM.match(line)
-        if item and key is not None:
+        if line[:1] in " #" and (not line.strip(" ") or line.lstrip(" ").startswith("#")):
+            continue  # blank, or a comment (most lines start with their key)
+        item = _SIMPLE_ITEM.match(line) if key is not None else None  # else not simple: a key is tried
+        if item:
             if indent not in (-1, len(item.group(1))):
                 return None
             indent = len(item.group(1))
@@ -150,7 +151,7 @@ def _simple(front: list[str]) -> dict[Any, Any] | None:
             items.append(value)
             continue
         match = _SIMPLE_KEY.match(line)
-        if not match or _NULL.match(match.group(1)):
+        if not match or match.group(1) in _NULL_KEYS:
             return None  # indented, a list, quoted or odd key: let PyYAML decide
         key, items, indent = None, None, -1
         text = (match.group(2) or "").rstrip(" ")
