@@ -354,3 +354,30 @@ def test_a_note_about_no_one_reads_the_same_when_its_body_is_searched_first(fron
     finally:
         parse.FAST_LOG = True
     assert fast == general
+
+
+DAILY_LINES = st.lists(
+    st.sampled_from(["- ", "  - ", "- [ ] ", "- [x] ", "1. ", "met ", "[[Ada]]", "![[Ada]]", "[[Ada|A]]", "[[Ada#h]]",
+                     "[[ ]]", "[[Bo.md]]", "[[", "]]", " gave:: tea", " got:: x", "#tag ", "`code` ", ":", "\t", "> ",
+                     "x ", "(", "[[Cy]]", "- [ ]", " Gave:: ", "(gave:: y)", "[gave:: z]", "a-gave:: q", "  "]),
+    max_size=6,
+).map("".join)
+
+
+@settings(max_examples=500)
+@example(["- call with [[Ada]]", "  - gave:: tea", "- [ ] ask [[Bo]]", "  - [[Cy]] too", "- [[Ada]] and [[Bo]]"])
+@example(["- ![[Ada]]", "- met [[ ]]", "- met [[Ada.md]] x", "- [[Ada]] #t", "-\t[[Ada]]", "- met [[Ada]] gave:: tea"])
+@example(["- [ ] call [[Ada]] got:: x", "  - met [[Bo]]", "- met [[Cy]] GOT::  ", "- [ ]call [[Ada]]", "- met [[Ada]]a-gave:: q", "- met [[Ada]] Gave:: tea"])
+@given(st.lists(DAILY_LINES, max_size=8))
+def test_the_fast_path_for_plain_daily_items_changes_nothing(lines):
+    import vaultkeeper.parse as parse
+
+    data = ("\n".join(lines) + "\n").encode()
+    context = parse.Context(False, date(2026, 11, 20))
+    fast = parse.parse_note("Daily/2026-11-20.md", data, context)
+    parse.FAST_LOG = False
+    try:
+        general = parse.parse_note("Daily/2026-11-20.md", data, context)
+    finally:
+        parse.FAST_LOG = True
+    assert fast == general

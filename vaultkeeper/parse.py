@@ -337,6 +337,14 @@ class _NoteReader:
                 elif item is not None:
                     item = self._log_line(item, raw, None, None, number)
                 continue
+            if daily and raw[:2] == "- " and FAST_LOG and (plain := _plain_daily_item(raw, number)) is not None:
+                if type(plain) is Task:  # a top-level item: what the rules below make of it
+                    parents[:] = [(0, plain.links, True)]
+                    self.tasks.append(plain)
+                else:
+                    parents[:] = [(0, plain.links, False)]
+                    self.mentions.append(plain)
+                continue
             if log_level is None and is_person and "[" not in raw and "#" not in raw[:4] and FAST_LOG:
                 continue  # outside its log a person note's line gives only a task (a heading may start a log)
             if log_level is not None and raw[:2] == "- " and (item is None or item.column >= 0) and FAST_LOG:
@@ -549,6 +557,33 @@ def _simple_log_entry(line: str, number: int, path: str) -> Interaction | None:
     if field.group(1).lower() == "gave":
         return made(Interaction, (day, path, number, text, found, ()))
     return made(Interaction, (day, path, number, text, (), found))
+
+
+# `- text [[link]] text` in a daily note, or an open task `- [ ] text [[link]]`: one plain link and
+# at most one plain `gave::`/`got::` at the end; no tag, code, embed or other bracket
+_PLAIN_DAILY = re.compile(
+    r"- +(\[ \] +)?([^\[\]`#:!\t]*\[\[([^\[\]|#\n]+)\]\][^\[\]`#:!\t]*?"
+    r"(?: +(?i:(gave|got))::([^\[\]`#:!\t]*))?)$"
+)
+
+
+def _plain_daily_item(line: str, number: int) -> Mention | Task | None:
+    """The mention, or open task, a plain top-level item of a daily note makes (see
+    `_PLAIN_DAILY`), or None for anything else (the general rules read it)."""
+    match = _PLAIN_DAILY.match(line)
+    if match is None:
+        return None
+    task, content, inner, kind, value = match.groups()
+    target = markdown.link_target(inner)
+    if not target:
+        return None
+    links = (made(Link, (target, number)),)
+    if task:
+        return made(Task, (number, content.strip(), links))
+    given = (value.strip(),) if value and value.strip() else ()
+    if kind is not None and kind.lower() == "gave":
+        return made(Mention, (number, content.strip(), links, given, ()))
+    return made(Mention, (number, content.strip(), links, (), given))
 
 
 def _present(value: object) -> bool:
