@@ -544,12 +544,10 @@ def _simple_log_entry(line: str, number: int, path: str) -> Interaction | None:
     match = _SIMPLE_LOG.match(line, 0, end)
     if match is None:
         return None
-    day = _DAYS.get(line[2:12])
-    if day is None:
-        try:
-            day = _day(line[2:12])
-        except ValueError:
-            return None  # the general rules report it
+    try:
+        day = _day(line[2:12])
+    except ValueError:
+        return None  # the general rules report it
     text = line[match.start(1) :].strip()
     if field is None:
         return made(Interaction, (day, path, number, text, (), ()))
