@@ -7,6 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from vaultkeeper.markdown import fields
+from vaultkeeper.parse import Context
 
 
 def dates(state):
@@ -316,14 +317,18 @@ LOG_LINES = st.one_of(
 @example(["- 2026-11-20 a", "# Other", "- [ ] ask", "plain #person text", "## Log", "- 2026-11-21 b"])
 @given(st.lists(LOG_LINES, max_size=12))
 def test_the_fast_path_for_plain_log_lines_changes_nothing(lines):
+    data = ("---\nstage: new\n---\n## Log\n" + "\n".join(lines) + "\n").encode()
+    _same_without_fast_paths("People/X.md", data, Context(True, None))
+
+
+def _same_without_fast_paths(path: str, data: bytes, context: Context) -> None:
+    """The note reads the same with the parser's fast paths as with its general rules alone."""
     import vaultkeeper.parse as parse
 
-    data = ("---\nstage: new\n---\n## Log\n" + "\n".join(lines) + "\n").encode()
-    context = parse.Context(True, None)
-    fast = parse.parse_note("People/X.md", data, context)
+    fast = parse.parse_note(path, data, context)
     parse.FAST_LOG = False
     try:
-        general = parse.parse_note("People/X.md", data, context)
+        general = parse.parse_note(path, data, context)
     finally:
         parse.FAST_LOG = True
     assert fast == general
@@ -343,17 +348,7 @@ BODY_PIECES = st.lists(
 @example("---\ntags: [project]\n---\n", "- [ ] call [[Ada]]\n")
 @given(st.sampled_from(["", "---\ntags: [project]\n---\n", "---\ntype: note\n---\n"]), BODY_PIECES)
 def test_a_note_about_no_one_reads_the_same_when_its_body_is_searched_first(front, body):
-    import vaultkeeper.parse as parse
-
-    data = (front + body).encode()
-    context = parse.Context(False, None)
-    fast = parse.parse_note("Notes/X.md", data, context)
-    parse.FAST_LOG = False
-    try:
-        general = parse.parse_note("Notes/X.md", data, context)
-    finally:
-        parse.FAST_LOG = True
-    assert fast == general
+    _same_without_fast_paths("Notes/X.md", (front + body).encode(), Context(False, None))
 
 
 DAILY_LINES = st.lists(
@@ -370,14 +365,5 @@ DAILY_LINES = st.lists(
 @example(["- [ ] call [[Ada]] got:: x", "  - met [[Bo]]", "- met [[Cy]] GOT::  ", "- [ ]call [[Ada]]", "- met [[Ada]]a-gave:: q", "- met [[Ada]] Gave:: tea"])
 @given(st.lists(DAILY_LINES, max_size=8))
 def test_the_fast_path_for_plain_daily_items_changes_nothing(lines):
-    import vaultkeeper.parse as parse
-
     data = ("\n".join(lines) + "\n").encode()
-    context = parse.Context(False, date(2026, 11, 20))
-    fast = parse.parse_note("Daily/2026-11-20.md", data, context)
-    parse.FAST_LOG = False
-    try:
-        general = parse.parse_note("Daily/2026-11-20.md", data, context)
-    finally:
-        parse.FAST_LOG = True
-    assert fast == general
+    _same_without_fast_paths("Daily/2026-11-20.md", data, Context(False, date(2026, 11, 20)))
