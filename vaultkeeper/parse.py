@@ -511,9 +511,10 @@ class _NoteReader:
 
 
 FAST_LOG = True  # the fast paths (plain log items, empty lines); tests turn them off to check the general rules agree
-_SIMPLE_LOG = re.compile(r"- \d{4}-\d{2}-\d{2} +([^\s\-\u2013\u2014:][^`#\[\]()<>|\\*_~!\t:]*)$")
-_SIMPLE_FIELD = re.compile(r"(?<= )(gave|got):: *([^`#\[\]()<>|\\*_~!\t:]*?) *$", re.IGNORECASE)
 _PLAIN = r"[^`#\[\]()<>|\\*_~!\t:]"  # what the simple text and fields are made of
+_SIMPLE_LOG = re.compile(rf"- \d{{4}}-\d{{2}}-\d{{2}} +([^\s\-\u2013\u2014:]{_PLAIN}*)$")
+# the same text, then `gave:: …` at the end (its value with the spaces at its end, which are dropped)
+_SIMPLE_FIELD = re.compile(rf"- \d{{4}}-\d{{2}}-\d{{2}} +([^\s\-\u2013\u2014:]{_PLAIN}*?) +(?i:(gave|got)):: *({_PLAIN}*)$")
 # `[gave:: notes on [[Ada]]]` at the end: plain text with at most one plain wikilink
 _SIMPLE_BRACKET = re.compile(rf" \[(gave|got):: *({_PLAIN}*?(?:\[\[{_PLAIN}+\]\]{_PLAIN}*?)?) *\]$", re.IGNORECASE)
 
@@ -534,27 +535,31 @@ def _simple_log_entry(line: str, number: int, path: str) -> Interaction | None:
     (or `[gave:: …]`, with at most one plain wikilink in it), or None for anything else
     (links, code, tags, other brackets, tasks, odd dates, times). Made as an entry at once:
     few items have lines below them that add to them (`_Item.resumed` takes those up)."""
-    field = None
-    end = len(line)
-    if "::" in line:
-        field = _SIMPLE_FIELD.search(line) if line[-1] != "]" else _SIMPLE_BRACKET.search(line)
-        if field is None or not field.group(2):
+    kind = value = None
+    if "::" not in line:
+        match = _SIMPLE_LOG.match(line)
+    elif line[-1] != "]":
+        match = _SIMPLE_FIELD.match(line)  # the text and its field at once
+        if match is not None:
+            kind, value = match.group(2), match.group(3).rstrip(" ")
+    else:
+        field = _SIMPLE_BRACKET.search(line)
+        if field is None:
             return None
-        end = field.start()  # the text before it (its spaces at the end are plain text too)
-    match = _SIMPLE_LOG.match(line, 0, end)
-    if match is None:
+        kind, value = field.group(1), field.group(2)
+        match = _SIMPLE_LOG.match(line, 0, field.start())  # the text before it (spaces at its end are text too)
+    if match is None or value == "":
         return None
     try:
         day = _day(line[2:12])
     except ValueError:
         return None  # the general rules report it
     text = line[match.start(1) :].strip()
-    if field is None:
+    if kind is None:
         return made(Interaction, (day, path, number, text, (), ()))
-    found = (field.group(2),)
-    if field.group(1).lower() == "gave":
-        return made(Interaction, (day, path, number, text, found, ()))
-    return made(Interaction, (day, path, number, text, (), found))
+    if kind.lower() == "gave":
+        return made(Interaction, (day, path, number, text, (value,), ()))
+    return made(Interaction, (day, path, number, text, (), (value,)))
 
 
 # `- text [[link]] text` in a daily note, or an open task `- [ ] text [[link]]`: one plain link and
