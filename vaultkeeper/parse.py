@@ -564,9 +564,10 @@ def _simple_log_entry(line: str, number: int, path: str) -> Interaction | None:
 
 # `- text [[link]] text` in a daily note, or an open task `- [ ] text [[link]]`: one plain link and
 # at most one plain `gave::`/`got::` at the end; no tag, code, embed or other bracket
+_DAILY_TEXT = r"[^\[\]`#:!\t]"  # no bracket, code, tag, colon, embed or tab
 _PLAIN_DAILY = re.compile(
-    r"- +(\[ \] +)?([^\[\]`#:!\t]*\[\[([^\[\]|#\n]+)\]\][^\[\]`#:!\t]*?"
-    r"(?: +(?i:(gave|got))::([^\[\]`#:!\t]*))?)$"
+    rf"- +(\[ \] +)?({_DAILY_TEXT}*\[\[([^\[\]|#\n]+)\]\]{_DAILY_TEXT}*?"
+    rf"(?: +(?i:(gave|got))::({_DAILY_TEXT}*))?)$"
 )
 
 
