@@ -321,6 +321,35 @@ def test_the_fast_path_for_plain_log_lines_changes_nothing(lines):
     _same_without_fast_paths("People/X.md", data, Context(True, None))
 
 
+PLAIN_TEXT = st.text(alphabet="ab .,'", min_size=1, max_size=8)
+PLAIN_LOG_LINES = st.one_of(  # plain log items (see `_plain_items`), most of them taken
+    st.builds(lambda t: f"- 2026-11-20 {t}", PLAIN_TEXT),
+    st.builds(lambda t, k, v: f"- 2026-11-20 {t} {k}:: {v}", PLAIN_TEXT, st.sampled_from(["gave", "Got", "agave"]), PLAIN_TEXT),
+    st.builds(lambda t, v: f"- 2026-11-20 {t} [got:: {v}]", PLAIN_TEXT, st.sampled_from(["x", "[[Ada]] y", " ", "[[a|b]]"])),
+)
+
+
+@settings(max_examples=300)
+@example(["- 2026-11-20 a"] * 30 + ["- 2026-02-30 b", "- 2026-11-20 c"])
+@example(["- 2026-11-20 a", "- 2026-11-20 b gave::", "- 2026-11-20 c"])
+@example(["- 2026-11-20 a", "- 2026-11-20 b [got:: ]", "- 2026-11-20 c"])
+@given(st.lists(st.one_of(PLAIN_LOG_LINES, PLAIN_LOG_LINES, PLAIN_LOG_LINES, LOG_LINES), max_size=40))
+def test_plain_log_items_read_a_chunk_at_a_time_as_one_by_one(lines):
+    """`_plain_items` searches lines in growing chunks: it takes what it takes of each line alone."""
+    import vaultkeeper.parse as parse
+
+    def read(lines, start):
+        return parse._NoteReader("People/X.md", "", Context(True, None), [])._plain_items(lines, start, len(lines))
+
+    expected = []
+    for index in range(len(lines)):  # each line as the only one (numbered as in the whole)
+        stop, entries = read(lines[: index + 1], index)
+        if stop == index:
+            break
+        expected.extend(entries)
+    assert read(lines, 0) == (len(expected), expected)
+
+
 def _same_without_fast_paths(path: str, data: bytes, context: Context) -> None:
     """The note reads the same with the parser's fast paths as with its general rules alone."""
     import vaultkeeper.parse as parse
