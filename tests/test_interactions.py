@@ -313,6 +313,7 @@ LOG_LINES = st.one_of(
 @example(["- 2026-11-20 a", "", "more gave:: d", "- 2026-11-21 b", "", "- 2026-11-22 c", "more got:: e"])
 @example(["- [x] 2026-11-20 done", "", "more gave:: d", "- 2026-11-21 met [[Ada]]", "", "later got:: e"])
 @example(["- 2026-11-20 a. [gave:: notes on [[Ada]]]", "- 2026-11-21 b [got:: [[Bo]] ]", "- 2026-11-22 c [gave:: ]"])
+@example(["- 2026-11-20 a gave::", "- 2026-11-21 b got::", "- 2026-11-22 c agot:: d", "- 2026-11-23 e[gave:: f]"])
 @example(["- 2026-11-20 a", "<!-- vaultkeeper:focus -->", "- 2026-11-21 ours", "<!-- /vaultkeeper -->", "- 2026-11-22 b"])
 @example(["- 2026-11-20 a", "# Other", "- [ ] ask", "plain #person text", "## Log", "- 2026-11-21 b"])
 @given(st.lists(LOG_LINES, max_size=12))
@@ -324,7 +325,7 @@ def test_the_fast_path_for_plain_log_lines_changes_nothing(lines):
 PLAIN_TEXT = st.text(alphabet="ab .,'", min_size=1, max_size=8)
 PLAIN_LOG_LINES = st.one_of(  # plain log items (see `_plain_items`), most of them taken
     st.builds(lambda t: f"- 2026-11-20 {t}", PLAIN_TEXT),
-    st.builds(lambda t, k, v: f"- 2026-11-20 {t} {k}:: {v}", PLAIN_TEXT, st.sampled_from(["gave", "Got", "agave"]), PLAIN_TEXT),
+    st.builds(lambda t, k, v: f"- 2026-11-20 {t} {k}:: {v}", PLAIN_TEXT, st.sampled_from(["gave", "Got", "agave", "agot"]), PLAIN_TEXT),
     st.builds(lambda t, v: f"- 2026-11-20 {t} [got:: {v}]", PLAIN_TEXT, st.sampled_from(["x", "[[Ada]] y", " ", "[[a|b]]"])),
 )
 

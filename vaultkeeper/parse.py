@@ -418,21 +418,18 @@ class _NoteReader:
                 except ValueError:
                     return index, entries  # the general rules report it
                 if len(head) == len(rest):
-                    entry = (day, path, index + 1, rest.strip(), (), ())
-                elif kind:  # `[gave:: …]` at the end
-                    given = given.strip(" ")
-                    if not given:
+                    gave = got = ()
+                else:  # a trailing field: `[gave:: …]`, or `gave:: …` with its word at the head's end
+                    if kind:
+                        word, field = kind.lower(), given
+                    else:
+                        tail = head[-5:].lower()
+                        word, field = ("gave" if tail == " gave" else "got" if tail[1:] == " got" else None), value
+                    field = field.strip(" ")
+                    if word is None or not field:
                         return index, entries
-                    gave = kind.lower() == "gave"
-                    entry = (day, path, index + 1, rest.strip(), (given,) if gave else (), () if gave else (given,))
-                else:  # `gave:: …` at the end: the head ends with the word, after a space
-                    value = value.strip(" ")
-                    word = head[-5:].lower()
-                    if not value or (word != " gave" and word[1:] != " got"):
-                        return index, entries
-                    gave = word == " gave"
-                    entry = (day, path, index + 1, rest.strip(), (value,) if gave else (), () if gave else (value,))
-                append(made(Interaction, entry))
+                    gave, got = ((field,), ()) if word == "gave" else ((), (field,))
+                append(made(Interaction, (day, path, index + 1, rest.strip(), gave, got)))
                 index += 1
             size *= 2
         return index, entries
