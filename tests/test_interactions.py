@@ -279,7 +279,7 @@ def test_daily_notes_folder_empty_means_the_vault_root_and_below(make_vault):
 
 LOG_TEXT = st.one_of(
     st.text(alphabet="ab .,'", max_size=10),  # what most log lines are
-    st.text(alphabet="ab 19-:#[]()`|!_*~\t\u2013gGaveot.,", max_size=14),
+    st.text(alphabet="ab 19-:#[]()`|!_*~\t\u2013gGaveot.,\xa0", max_size=14),
 )
 LOG_LINES = st.one_of(
     st.builds(lambda d, t: f"- {d} {t}", st.sampled_from(["2026-11-20", "2026-02-30", "2026-11-20T10:00", "2026-1-2"]), LOG_TEXT),
@@ -314,6 +314,7 @@ LOG_LINES = st.one_of(
 @example(["- [x] 2026-11-20 done", "", "more gave:: d", "- 2026-11-21 met [[Ada]]", "", "later got:: e"])
 @example(["- 2026-11-20 a. [gave:: notes on [[Ada]]]", "- 2026-11-21 b [got:: [[Bo]] ]", "- 2026-11-22 c [gave:: ]"])
 @example(["- 2026-11-20 a gave::", "- 2026-11-21 b got::", "- 2026-11-22 c agot:: d", "- 2026-11-23 e[gave:: f]"])
+@example(["- 2026-11-20 a gave:: \x85", "- 2026-11-21 b [got:: c\xa0]", "- 2026-11-22 d gave:: e\u2003"])
 @example(["- 2026-11-20 a", "<!-- vaultkeeper:focus -->", "- 2026-11-21 ours", "<!-- /vaultkeeper -->", "- 2026-11-22 b"])
 @example(["- 2026-11-20 a", "# Other", "- [ ] ask", "plain #person text", "## Log", "- 2026-11-21 b"])
 @given(st.lists(LOG_LINES, max_size=12))

@@ -425,7 +425,7 @@ class _NoteReader:
                     else:
                         tail = head[-5:].lower()
                         word, field = ("gave" if tail == " gave" else "got" if tail[1:] == " got" else None), value
-                    field = field.strip(" ")
+                    field = field.strip()  # all white space, as the rules strip a value
                     if word is None or not field:
                         return index, entries
                     gave, got = ((field,), ()) if word == "gave" else ((), (field,))
