@@ -326,8 +326,12 @@ def test_the_fast_path_for_plain_log_lines_changes_nothing(lines):
 PLAIN_TEXT = st.text(alphabet="ab .,'", min_size=1, max_size=8)
 PLAIN_LOG_LINES = st.one_of(  # plain log items (see `_plain_items`), most of them taken
     st.builds(lambda t: f"- 2026-11-20 {t}", PLAIN_TEXT),
-    st.builds(lambda t, k, v: f"- 2026-11-20 {t} {k}:: {v}", PLAIN_TEXT, st.sampled_from(["gave", "Got", "agave", "agot"]), PLAIN_TEXT),
-    st.builds(lambda t, v: f"- 2026-11-20 {t} [got:: {v}]", PLAIN_TEXT, st.sampled_from(["x", "[[Ada]] y", " ", "[[a|b]]"])),
+    st.builds(
+        lambda t, k, v: f"- 2026-11-20 {t} {k}:: {v}", PLAIN_TEXT, st.sampled_from(["gave", "Got", "agave", "agot"]), PLAIN_TEXT
+    ),
+    st.builds(
+        lambda t, v: f"- 2026-11-20 {t} [got:: {v}]", PLAIN_TEXT, st.sampled_from(["x", "[[Ada]] y", " ", "[[a|b]]"])
+    ),
 )
 
 

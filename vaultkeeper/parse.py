@@ -410,7 +410,8 @@ class _NoteReader:
         append = entries.append
         size = _FIRST_CHUNK
         while index < end and lines[index][:2] == "- ":
-            for day_text, rest, head, value, kind, given in _PLAIN_RUN.findall("\n".join(lines[index : min(end, index + size)])):
+            chunk = "\n".join(lines[index : min(end, index + size)])
+            for day_text, rest, head, value, kind, given in _PLAIN_RUN.findall(chunk):
                 if not day_text:
                     return index, entries
                 try:

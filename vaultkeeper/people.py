@@ -317,7 +317,7 @@ class PeopleIndex:
             self._resolved[source] = resolved
         if resolved.problems:
             self._ambiguous.add(source)
-        if not self.names_or_links_changed and _shape(old) != _shape(resolved):  # (a whole fill: changed)
+        if not self.names_or_links_changed and _shape(old) != _shape(resolved):  # (a whole fill starts changed)
             self.names_or_links_changed = True
 
     # --- results ------------------------------------------------------------
