@@ -17,32 +17,21 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench import OLD  # noqa: E402
+from bench import OLD, build, make_cold, run  # noqa: E402
 from generate import generate  # noqa: E402
 
 
 def cold(command: str, root: Path) -> tuple[float, float]:
     """Wall and CPU time in ms of one cold build: no cache, no pages."""
-    shutil.rmtree(root / "Relationships", ignore_errors=True)
-    for cache in (root / ".vaultkeeper").glob("cache*"):  # the parse cache and compiled templates
-        shutil.rmtree(cache) if cache.is_dir() else cache.unlink()
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [command, "build", str(root), "--today", "2026-11-25"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = (time.perf_counter() - started) * 1000
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"failed: {command}\n{process.stderr.read().decode()}")
-    return wall, (usage.ru_utime + usage.ru_stime) * 1000
+    make_cold(root)
+    wall, _, cpu = run(build(root, command=command))
+    return wall, cpu
 
 
 def main() -> None:

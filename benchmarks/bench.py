@@ -47,20 +47,36 @@ OLD = time.time() - 86400  # generated notes look a day old, as a real vault's d
 
 def timed(command: list[str]) -> tuple[float, int]:
     """Wall time in ms and peak RSS in MB of one process."""
+    elapsed, rss, _ = run(command)
+    return elapsed, rss
+
+
+def run(command: list[str]) -> tuple[float, int, float]:
+    """Wall time in ms, peak RSS in MB and CPU time in ms (with the copies it forks) of one process."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = (time.perf_counter() - started) * 1000
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(command)}\n{process.stderr.read().decode()}")
-    return elapsed, usage.ru_maxrss // 1024
+    return elapsed, usage.ru_maxrss // 1024, (usage.ru_utime + usage.ru_stime) * 1000
 
 
-def build(root: Path, today: str = "2026-11-25") -> list[str]:
-    """The `vaultkeeper` command as installed beside this Python (what a shell or a hook runs)."""
+def build(root: Path, today: str = "2026-11-25", command: str | None = None) -> list[str]:
+    """A build of `root` by `command`, or by the `vaultkeeper` command installed beside this
+    Python (what a shell or a hook runs)."""
+    if command is not None:
+        return [command, "build", str(root), "--today", today]
     script = Path(sys.executable).with_name("vaultkeeper")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "vaultkeeper"]
-    return [*command, "build", str(root), "--today", today]
+    installed = [str(script)] if script.exists() else [sys.executable, "-m", "vaultkeeper"]
+    return [*installed, "build", str(root), "--today", today]
+
+
+def make_cold(root: Path) -> None:
+    """No pages and no cache: what a cold build starts from."""
+    shutil.rmtree(root / "Relationships", ignore_errors=True)
+    for cache in (root / ".vaultkeeper").glob("cache*"):  # the parse cache and compiled templates
+        shutil.rmtree(cache) if cache.is_dir() else cache.unlink()
 
 
 def compile_bytecode() -> None:
@@ -87,9 +103,7 @@ def measure(people: int, repeat: int) -> dict[str, list[tuple[float, int]]]:
         for run in range(repeat):
             results["naive"].append(timed([sys.executable, "-c", NAIVE, str(root)]))
             results["stat"].append(timed([sys.executable, "-c", STAT, str(root)]))
-            shutil.rmtree(root / "Relationships", ignore_errors=True)
-            for cache in (root / ".vaultkeeper").glob("cache*"):  # the parse cache and compiled templates
-                shutil.rmtree(cache) if cache.is_dir() else cache.unlink()
+            make_cold(root)
             results["cold"].append(timed(build(root)))
             results["warm"].append(timed(build(root)))
             note = root / "People" / f"{person_name(run * 13 % people)}.md"
