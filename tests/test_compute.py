@@ -252,3 +252,29 @@ def test_states_and_fields_made_positionally_have_every_field(make_vault):
     ada = person(report_of(root), "Ada")
     assert len(ada) == len(PersonState._fields) and ada.interactions == 1 and ada.gave == 1
     assert len(ada.person.fields) == len(PersonFields._fields) and ada.person.fields.extra == (("company", "X"),)
+
+
+FAR_DAYS = st.dates(date(9999, 1, 1)) | st.dates(max_value=date(1, 12, 31)) | st.dates()
+
+
+@given(
+    st.sampled_from(["new", "growing", "established", "target"]),
+    st.sampled_from(["2w", "3 months", "P100Y", "999999999 days", "100000 years"]),
+    st.lists(FAR_DAYS, max_size=3),
+    st.fixed_dictionaries({}, optional={key: FAR_DAYS for key in ("next", "met", "snooze", "birthday")}),
+    FAR_DAYS,
+)
+def test_dates_at_the_calendars_ends_never_stop_the_computing(stage, cadence, log, keys, today):
+    from vaultkeeper.compute import person_state
+    from vaultkeeper.config import Config
+    from vaultkeeper.model import Person
+    from vaultkeeper.parse import Context, parse_note
+
+    front = "".join(f"{key}: {day.isoformat()}\n" for key, day in keys.items())
+    items = "".join(f"- {day.isoformat()} call\n" for day in log)
+    text = f"---\nstage: {stage}\ncadence: {cadence}\n{front}---\n## Log\n{items}"
+    note = parse_note("People/P.md", text.encode(), Context(in_people_folder=True))
+    assert note.person is not None and not note.problems, note.problems
+    person = Person(note.path, note.person, tuple(sorted(note.log, key=lambda entry: entry.date)))
+    state = person_state(person, Config(), today)
+    assert state.next_due is None or date.min <= state.next_due <= date.max

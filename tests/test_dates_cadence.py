@@ -147,3 +147,29 @@ def test_month_lengths_are_the_calendar_modules(year, month):
 
     assert days_in_month(year, month) == calendar.monthrange(year, month)[1]
     assert is_leap(year) == calendar.isleap(year)
+
+
+@given(st.sampled_from("DMY"), st.integers(1, 10**12), st.dates())
+def test_a_cadence_past_the_calendars_end_ends_on_its_last_day(unit, amount, day):
+    after = Cadence(unit, amount).after(day)
+    assert day < after <= date.max
+    if unit == "D" and amount <= (date.max - day).days:
+        assert (after - day).days == amount
+    elif after < date.max:
+        assert after.year <= 9999 and (after.year - day.year) * 12 + after.month - day.month == amount * (
+            12 if unit == "Y" else 1
+        )
+
+
+def test_the_next_birthday_after_the_calendars_last_one_is_its_last_day():
+    assert Birthday(1, 5).next_after(date(9999, 12, 30)) == date.max
+    assert Birthday(12, 31).next_after(date(9999, 12, 30)) == date(9999, 12, 31)
+    assert Birthday(2, 29).next_after(date(9999, 2, 1)) == date(9999, 2, 28)
+
+
+@given(st.integers(1, 12).flatmap(lambda m: st.tuples(st.just(m), st.integers(1, days_in_month(2000, m)))),
+       st.dates(date(9999, 1, 1)) | st.dates())
+def test_a_next_birthday_is_never_before_today(month_day, today):
+    month, day = month_day
+    found = Birthday(month, day).next_after(today)
+    assert today <= found and (found == date.max or (found - today).days <= 366)

@@ -3,12 +3,14 @@
 from datetime import date
 
 import pytest
-from conftest import person, report_of
+from click.testing import CliRunner
+from conftest import by_name, person, report_of, status_json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import vaultkeeper.reading as reading_module
 import vaultkeeper.vault as vault_module
+from vaultkeeper.cli import cli
 from vaultkeeper.config import Config
 from vaultkeeper.parse import Context, parse_note
 from vaultkeeper.scan import read_layout
@@ -65,6 +67,23 @@ def test_bad_values(make_vault):
         (5, "birthday"),
         (8, "log item has no date"),
     ]
+
+
+def test_dates_at_the_calendars_end_leave_the_vault_working(make_vault):
+    root = make_vault(
+        {
+            "People/Far.md": "---\nstage: growing\nnext: 9999-12-31\nbirthday: 9999-01-05\n---\n",
+            "People/Slow.md": "---\ncadence: 100000 years\n---\n## Log\n- 9999-12-30 call\n",
+            "People/Near.md": "---\nstage: new\n---\n## Log\n- 2026-11-20 coffee\n",
+        }
+    )
+    for command in (["build"], ["status", "--json"]):
+        result = CliRunner().invoke(cli, [*command, str(root), "--today", "9999-12-31"])
+        assert result.exit_code == 0, result.output
+    people = by_name(status_json(root, "9999-12-31"))
+    assert people["Far"]["next_due"] == "9999-12-31"
+    assert people["Slow"]["next_due"] == "9999-12-31"  # past the calendar's end: its last day
+    assert people["Near"]["next_due"] == "2026-11-27"
 
 
 def test_note_that_disappears_between_listing_and_reading(make_vault, monkeypatch):

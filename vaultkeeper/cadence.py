@@ -35,9 +35,14 @@ class Cadence(NamedTuple):  # a named tuple: see vaultkeeper.model
     amount: int
 
     def after(self, day: date) -> date:
-        if self.unit == "D":
-            return day + timedelta(days=self.amount)
-        return add_months(day, self.amount * (12 if self.unit == "Y" else 1))
+        """`day` plus the cadence; the calendar's last day when that is past its end (a date in
+        9999, a cadence of millennia), so one note's far-off date never stops a build."""
+        try:
+            if self.unit == "D":
+                return day + timedelta(days=self.amount)
+            return add_months(day, self.amount * (12 if self.unit == "Y" else 1))
+        except (OverflowError, ValueError):
+            return date.max
 
     def iso(self) -> str:
         return f"P{self.amount}{self.unit}"

@@ -71,12 +71,12 @@ class Birthday(NamedTuple):  # a named tuple: see vaultkeeper.model
     year: int | None = None
 
     def next_after(self, today: date) -> date:
-        """The next occurrence on or after `today` (Feb 29 is Feb 28 in other years)."""
-        for year in (today.year, today.year + 1):
-            occurrence = _anniversary(year, self.month, self.day)
-            if occurrence >= today:
-                return occurrence
-        raise AssertionError("unreachable")  # pragma: no cover
+        """The next occurrence on or after `today` (Feb 29 is Feb 28 in other years); the
+        calendar's last day when the next is past its end (after the birthday in 9999)."""
+        occurrence = _anniversary(today.year, self.month, self.day)
+        if occurrence >= today:
+            return occurrence
+        return _anniversary(today.year + 1, self.month, self.day) if today.year < date.max.year else date.max
 
     def iso(self) -> str:
         if self.year is None:
