@@ -77,7 +77,7 @@ def test_dates_at_the_calendars_end_leave_the_vault_working(make_vault):
             "People/Near.md": "---\nstage: new\n---\n## Log\n- 2026-11-20 coffee\n",
         }
     )
-    for command in (["build"], ["status", "--json"]):
+    for command in (["build"], ["status", "--json"], ["export", "ics"]):
         result = CliRunner().invoke(cli, [*command, str(root), "--today", "9999-12-31"])
         assert result.exit_code == 0, result.output
     people = by_name(status_json(root, "9999-12-31"))

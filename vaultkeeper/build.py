@@ -14,6 +14,7 @@ from typing import NamedTuple
 from vaultkeeper import front_matter
 from vaultkeeper.blocks import find_blocks
 from vaultkeeper.errors import VaultkeeperError
+from vaultkeeper.ics import calendar_text
 from vaultkeeper.model import Problem, sort_problems
 from vaultkeeper.pages import (
     BLOCK_NAMES,
@@ -91,8 +92,6 @@ def plan_build(
     for page, text in rendered.items():
         _plan_output(plan, root, f"{config.output_dir}/{page}.md", text.encode("utf-8"), force)
     if config.ics:
-        from vaultkeeper.ics import calendar_text  # icalendar takes a while to import
-
         feed = calendar_text(vault.at(today), today).encode("utf-8")
         _plan_output(plan, root, f"{config.output_dir}/{ICS_FILE}", feed, hand_edits=False)
     for path in vault.block_notes:
