@@ -7,7 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,28 +24,33 @@ _READ_ENCODED = reading._read_encoded
 NAMES = ["Ada", "Bob", "Cy", "Di"]
 
 
-def person(rng: random.Random) -> str:
+def person(rng: random.Random, dates: bool = False) -> str:
+    """A person note; with `dates`, now and then a next date and a birthday (the calendar's events)."""
     log = "".join(f"- 2026-11-{rng.randint(1, 28):02d} x{rng.choice(['', ' gave:: a', ' got:: b'])}\n" for _ in range(rng.randint(0, 3)))
     aliases = f"aliases: [{rng.choice(NAMES)}y]\n" if rng.random() < 0.3 else ""  # names that links may come to mean
     aliases += f"name: {rng.choice(NAMES)}z\n" if rng.random() < 0.2 else ""
     task = f"- [ ] ask [[{rng.choice(NAMES)}y]]\n" if rng.random() < 0.3 else ""
+    if dates and rng.random() < 0.5:
+        aliases += f"next: 2026-12-{rng.randint(1, 9):02d}\nbirthday: --11-{rng.randint(25, 28)}\n"
     return f"---\nstage: {rng.choice(['new', 'growing', 'target'])}\n{aliases}---\n{task}## Log\n{log}"
 
 
-def vault(tmp_path: Path) -> Path:
+def vault(tmp_path: Path, ics: bool = False) -> Path:
     root = tmp_path / "vault"
     (root / ".vaultkeeper").mkdir(parents=True)
+    if ics:
+        (root / ".vaultkeeper/config.toml").write_text("ics = true\n")
     (root / "People").mkdir()
     (root / "Daily").mkdir()
     rng = random.Random(0)
     for name in NAMES:
-        (root / f"People/{name}.md").write_text(person(rng))
+        (root / f"People/{name}.md").write_text(person(rng, ics))
     (root / "Home.md").write_text("<!-- vaultkeeper:focus -->\n<!-- /vaultkeeper -->\n")
     return root
 
 
 def pages(root: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted((root / "Relationships").glob("*.md"))} | {
+    return {p.name: p.read_bytes() for p in sorted((root / "Relationships").glob("*.*"))} | {
         "Home.md": (root / "Home.md").read_bytes()
     }
 
@@ -57,7 +62,7 @@ def assert_as_without_cache(root: Path, day: date = TODAY) -> None:
     assert pages(root) == with_cache
 
 
-def edit_randomly(root: Path, rng: random.Random) -> None:
+def edit_randomly(root: Path, rng: random.Random, dates: bool = False) -> None:
     """Write, rewrite or delete a person or daily note, now and then keeping its size and mtime."""
     target = root / rng.choice(["People", "Daily"]) / f"{rng.choice(NAMES)}{rng.choice(['', '-2'])}.md"
     if target.parent.name == "Daily":
@@ -69,7 +74,7 @@ def edit_randomly(root: Path, rng: random.Random) -> None:
         folder = rng.choice(["", "", "People/"])  # a path-form link now and then
         target.write_text(f"- met [[{folder}{rng.choice(NAMES)}{rng.choice(['', 'y', 'z'])}]] gave:: tea\n")
     else:
-        target.write_text(person(rng))
+        target.write_text(person(rng, dates))
     if rng.random() < 0.3:  # same size, same mtime, different content: only the hash can tell
         stat = target.stat() if target.exists() else None
         if stat:
@@ -79,15 +84,18 @@ def edit_randomly(root: Path, rng: random.Random) -> None:
             os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
-def test_cached_builds_equal_cold_builds_after_random_edits(tmp_path):
-    root = vault(tmp_path)
+@pytest.mark.parametrize("ics", [False, True])
+def test_cached_builds_equal_cold_builds_after_random_edits(tmp_path, ics):
+    root = vault(tmp_path, ics)
     rng = random.Random(1)
     for step in range(60):
-        edit_randomly(root, rng)
-        cached = run_build(root, TODAY)
+        edit_randomly(root, rng, ics)
+        day = TODAY + timedelta(days=rng.choice([0, 0, 0, 1, 3]))  # the calendar's events remembered for a day
+        cached = run_build(root, day)
         assert not cached.errors
         with_cache = pages(root)
-        cold = run_build(root, TODAY, use_cache=False)
+        assert ("vaultkeeper.ics" in with_cache) == ics
+        cold = run_build(root, day, use_cache=False)
         assert cold.changes == [], f"step {step}: the cached build wrote something a cold build would not"
         assert pages(root) == with_cache
 

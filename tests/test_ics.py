@@ -198,3 +198,27 @@ def test_lines_are_cut_as_late_as_they_can_be(line):
             assert len(piece) == 1 or piece[-1] not in "\\^"  # ...unless a backslash (or caret) ends the piece
         else:  # cut one early, carrying a backslash (or caret) over, so an escape is not cut in two
             assert after[0] in "\\^" and room < len(after[:2].encode())
+
+
+def test_a_build_after_one_edit_makes_only_that_persons_events_again(make_vault, monkeypatch):
+    from vaultkeeper import ics
+
+    people = {
+        f"People/P{i}.md": f"---\nstage: growing\nbirthday: --12-{i + 1:02d}\n---\n## Log\n- 2026-11-{i + 1:02d} call\n"
+        for i in range(20)
+    }
+    root = make_vault({**people, ".vaultkeeper/config.toml": "ics = true\n"})
+    build = ["build", str(root), "--today", "2026-11-25"]
+    assert CliRunner().invoke(cli, build).exit_code == 0
+    made = []
+    real = ics._events
+    monkeypatch.setattr(ics, "_events", lambda state, *rest: made.append(state.person.path) or real(state, *rest))
+    with (root / "People/P3.md").open("a") as note:
+        note.write("- 2026-11-24 coffee\n")
+    assert CliRunner().invoke(cli, build).exit_code == 0
+    assert made == ["People/P3.md"]  # the other 19 written as the last build wrote them
+    feed = (root / "Relationships/vaultkeeper.ics").read_bytes()
+    assert b"last contact 2026-11-24\\; People/P3.md" in feed
+    assert CliRunner().invoke(cli, [*build, "--no-cache", "--force"]).exit_code == 0
+    assert (root / "Relationships/vaultkeeper.ics").read_bytes() == feed
+    assert len(made) == 1 + 20  # (a build without the cache makes everyone's)

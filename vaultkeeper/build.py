@@ -92,7 +92,7 @@ def plan_build(
     for page, text in rendered.items():
         _plan_output(plan, root, f"{config.output_dir}/{page}.md", text.encode("utf-8"), force)
     if config.ics:
-        feed = calendar_text(vault.at(today), today).encode("utf-8")
+        feed = calendar_text(vault.at(today), today, vault.feed).encode("utf-8")
         _plan_output(plan, root, f"{config.output_dir}/{ICS_FILE}", feed, hand_edits=False)
     for path in vault.block_notes:
         _plan_blocks(plan, root, path, rendered)

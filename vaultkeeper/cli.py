@@ -453,11 +453,11 @@ def export_ics(vault: str | None, out: str | None, today: str | None, no_cache: 
     from vaultkeeper.dates import resolve_today
     from vaultkeeper.ics import calendar_text
     from vaultkeeper.scan import find_vault
-    from vaultkeeper.vault import load_vault
+    from vaultkeeper.vault import with_vault
     from vaultkeeper.write import write_atomic
 
     day = resolve_today(today)
-    text = calendar_text(load_vault(find_vault(vault), use_cache=not no_cache).at(day), day)
+    text = with_vault(find_vault(vault), lambda found: calendar_text(found.at(day), day, found.feed), not no_cache)
     if out is None:
         click.echo(text, nl=False)
         return

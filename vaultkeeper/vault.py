@@ -14,6 +14,7 @@ from vaultkeeper import codec
 from vaultkeeper.aside import ASIDE_AFTER, Aside, save_aside
 from vaultkeeper.cache import CACHE_FILE, UNREAD, ParseCache, StaleState, Stamp, decode_row
 from vaultkeeper.collector import without_cycle_collection
+from vaultkeeper.ics import FeedMemo
 from vaultkeeper.lazy import LazyMap
 from vaultkeeper.model import ParsedNote, Person, Problem, Report
 from vaultkeeper.people import Directory, Names, PeopleIndex
@@ -36,6 +37,7 @@ class Vault(NamedTuple):
     block_notes: tuple[str, ...]  # notes with vaultkeeper blocks to fill, sorted
     standing: Standing
     views: ViewCache
+    feed: FeedMemo
     preload: Callable[[], None] | None  # reads every note's cached parse at once
     directory: Directory  # who a name means, without reading anyone's note
 
@@ -67,6 +69,7 @@ class NoteSet:
         self.index = index or PeopleIndex()
         self.standing = Standing()
         self.views = ViewCache()
+        self.feed = FeedMemo()
         self._blocks: set[str] = set()
         self._troubled: set[str] = set()  # notes with problems
         self._pickles: Held | Spill = Held()  # notes read (in a full read, every note), for the cache
@@ -220,6 +223,8 @@ class NoteSet:
         notes.standing.restore(saved["standing"], index.people(), layout.config)
         with contextlib.suppress(Exception):  # a bad blob: people are shown from their notes
             notes.views = ViewCache(pickle.loads(saved["views"]))  # noqa: S301 - written by vaultkeeper
+        with contextlib.suppress(Exception):  # a bad memo: everyone's events are written afresh
+            notes.feed = FeedMemo(marshal.loads(saved["feed"]))
         return notes
 
     def save_aside(self, cache: ParseCache) -> None:
@@ -277,6 +282,7 @@ class NoteSet:
             "index": index,
             "standing": self.standing.snapshot(),
             "views": pickle.dumps(self.views.shown, 5),  # not plain values: pickled apart
+            "feed": marshal.dumps(self.feed.made) if self.feed.made is not None else None,
             "blocks": self._blocks,
             "troubled": self._troubled,
         }
@@ -345,8 +351,9 @@ class NoteSet:
         blocks = tuple(sorted(self._blocks))
         preload = self._preload if self._state_from is not None else None
         return Vault(
-            self.layout, self.notes, people, tuple(problems), blocks, self.standing, self.views, preload, self.index.directory
-        )
+            self.layout, self.notes, people, tuple(problems), blocks,
+            self.standing, self.views, self.feed, preload, self.index.directory,
+        )  # fmt: skip
 
     def _preload(self) -> None:
         """Everyone is about to be needed: read the restored people's rows in bulk, held as
