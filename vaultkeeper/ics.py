@@ -6,11 +6,11 @@ instead of duplicating them. The output is deterministic: sorted, and DTSTAMP
 is the start of "today", not the time of the run.
 
 The feed is written here, not with the icalendar library: it is a few fixed
-properties, and icalendar took 2 s to write the 9,300 events of a
-10,000-person vault (so a build with `ics = true` took 2.1 s after one edit,
-instead of 0.2). The text is what icalendar 7 wrote (its property order,
-escaping and folding), so a feed written before does not change, except that
-a backslash before an `N` is kept (icalendar read it as a line break).
+properties, and icalendar took 1.8 s to write the 9,300 events of a
+10,000-person vault (a build with `ics = true` took 2.4 s after one edit).
+The text is what icalendar 7 wrote (its property order, escaping and
+folding), so a feed written before does not change, except that a backslash
+before an `N` is kept (icalendar read it as a line break).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ class FeedMemo:
     """Each person's events as the last build wrote them, saved with the standing it wrote
     them from: a person whose state is as saved since (`Standing.as_saved`) is written from
     here, without making their state (which reads their notes). A build after one edit at
-    10,000 people: 645 -> 190 ms."""
+    10,000 people: 651 -> 234 ms."""
 
     def __init__(self, saved: object = None) -> None:
         self.saved: dict[str, str] = saved if isinstance(saved, dict) else {}
