@@ -1,11 +1,12 @@
 """Bad input never crashes and never stops the rest of the vault being read."""
 
+import json
 from datetime import date
 
 import pytest
 from click.testing import CliRunner
 from conftest import by_name, person, report_of, status_json
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import vaultkeeper.reading as reading_module
@@ -171,3 +172,55 @@ def test_a_folder_named_like_a_note_is_a_problem_not_a_crash(tmp_path):
     (tmp_path / "odd.md").mkdir()
     found = reading_module.read_bytes(read_layout(tmp_path, Config()), "odd.md")
     assert [p.message for p in found.problems] == ["cannot read: Is a directory"]
+
+
+FAR_DAYS = st.dates(date(9999, 1, 1)) | st.dates(max_value=date(1, 12, 31)) | st.dates()
+ODD_VALUES = (
+    FAR_DAYS.map(date.isoformat)
+    | st.integers(-(10**20), 10**20).map(str)
+    | st.sampled_from(
+        ["", "~", "true", ".inf", "-.nan", "1e400", "0", "2w", "999999999 days", "100000 years", "[[Ada]]", "[]",
+         "{}", "[a, b]", "{a: 1}", "--02-29", "13-01", "2026-11-20T14:30", "target", "new", "dormant", "&a x", "*a"]
+    )  # fmt: skip
+    | st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12).map(json.dumps)
+)
+ODD_FRONT = st.fixed_dictionaries(
+    {},
+    optional={
+        "name": ODD_VALUES,
+        "aliases": ODD_VALUES,
+        "stage": st.sampled_from(["new", "growing", "established", "target"]) | ODD_VALUES,
+        "cadence": st.sampled_from(["2w", "P100Y", "999999999 days", "100000 years"]) | ODD_VALUES,
+        **{key: FAR_DAYS.map(date.isoformat) | ODD_VALUES for key in ("next", "snooze", "met", "birthday")},
+        "focus": ODD_VALUES,
+        "priority": ODD_VALUES,
+        "tags": ODD_VALUES,
+    },
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    people=st.dictionaries(
+        st.sampled_from(["Ada", "Bob", "Dé", "E, F", "I\\N"]),
+        st.tuples(ODD_FRONT, st.lists(FAR_DAYS, max_size=3)),
+        min_size=1,
+        max_size=4,
+    ),
+    today=FAR_DAYS,
+)
+@example(people={"Ada": ({"stage": "new", "next": "9999-12-31"}, [])}, today=date(2026, 11, 25))
+def test_odd_values_never_stop_a_command(tmp_path_factory, people, today):
+    root = tmp_path_factory.mktemp("vault")
+    (root / ".vaultkeeper").mkdir()
+    (root / ".vaultkeeper/config.toml").write_text("ics = true\n")
+    (root / "People").mkdir()
+    for name, (front, log) in people.items():
+        lines = "".join(f"{key}: {value}\n" for key, value in front.items())
+        items = "".join(f"- {day.isoformat()} call [[Ada]] gave:: tea\n" for day in log)
+        (root / "People" / f"{name}.md").write_text(f"---\n{lines}---\n## Log\n{items}")
+    day = ["--today", today.isoformat()]
+    for command in (["build", *day], ["status", *day], ["status", "--json", *day], ["doctor"], ["export", "ics", *day]):
+        result = CliRunner().invoke(cli, [*command, str(root)])
+        assert result.exit_code in (0, 1) and "internal error" not in result.output, (command, result.output)
+    assert CliRunner().invoke(cli, ["build", str(root), *day, "--check"]).exit_code == 0  # the build settled
