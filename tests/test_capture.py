@@ -2,6 +2,7 @@
 
 import threading
 from datetime import date
+from os.path import commonprefix
 from pathlib import Path
 
 import pytest
@@ -338,3 +339,40 @@ def test_yaml_flow_lists_read_back_exactly(values):
     data, problem = load(split(f"---\nkey: {yaml_list(values)}\n---\n").front)
     assert problem is None
     assert [("" if v is None else v) for v in data["key"]] == values
+
+
+def _lines(text: str) -> list[str]:
+    """Lines with their endings, split at LF only (a CR inside a line is the line's)."""
+    return [part + "\n" for part in text.split("\n")[:-1]]  # (the text ends with one)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    head=front,
+    body=st.lists(st.sampled_from(["Notes.", "", "text é", "- item", "* x", "  indented", "---x"]), max_size=5),
+    log=log_style,
+    crlf=st.lists(st.booleans(), min_size=1, max_size=7),
+    final=st.booleans(),
+    bom=st.booleans(),
+)
+def test_edits_keep_every_other_line_byte_for_byte_whatever_its_ending(head, body, log, crlf, final, bom):
+    lines = (head + "\n".join(["Notes.", *body]) + "\n" + log).split("\n")[:-1]
+    endings = ["\r\n" if crlf[index % len(crlf)] else "\n" for index in range(len(lines))]
+    text = ("\ufeff" if bom else "") + "".join(line + ending for line, ending in zip(lines, endings, strict=True))
+    if not final:
+        text = text.removesuffix(endings[-1])
+        final = text.endswith("\n")  # (its last line was empty)
+    newline = endings[0] if "\n" in text else "\n"  # what the lines an edit adds end with: the first line's
+    for edited in (append_log(text, "2026-11-25 x")[0], set_key(text, "next", "2026-12-01")):
+        assert edited.startswith("\ufeff") == bom and edited.endswith("\n") == final
+        old = _lines(text.removeprefix("\ufeff") + ("" if final else newline))  # what a last line gains
+        new = _lines(edited.removeprefix("\ufeff") + ("" if final else newline))
+        same = len(commonprefix([old, new]))  # (of lists: the lines both start with)
+        after = len(commonprefix([old[same:][::-1], new[same:][::-1]]))
+        replaced, added = old[same : len(old) - after], new[same : len(new) - after]
+        assert added, (text, edited)  # one block of lines added or replacing others; every other line as it was
+        assert all(line.startswith("next:") for line in replaced), (text, edited)  # set_key replaces its key's line
+        if replaced:
+            assert added == ["next: 2026-12-01" + replaced[-1][len(replaced[-1].rstrip("\r\n")) :]]
+        else:
+            assert all(line.endswith(newline) for line in added), (text, edited)

@@ -22,28 +22,46 @@ class EditError(ValueError):
 
 
 class _Text(NamedTuple):
-    """A note split into lines without endings, remembering its BOM and newline."""
+    """A note split into lines without endings, remembering its BOM and each line's ending
+    (a note edited on two systems may mix them): an edit changes the lines it means to, and
+    every other line keeps its bytes."""
 
     bom: str
     lines: list[str]
-    newline: str
-    final_newline: bool
+    endings: list[str]  # each line's: "\n", "\r\n", or "" for a last line without one
 
     @classmethod
     def of(cls, text: str) -> _Text:
         bom = "\ufeff" if text.startswith("\ufeff") else ""
-        body = text[len(bom) :]
-        newline = "\r\n" if body.split("\n", 1)[0].endswith("\r") else "\n"
-        final = body.endswith("\n")
-        lines = body.split("\n")
-        if final:
-            lines.pop()
-        lines = [line[:-1] if line.endswith("\r") else line for line in lines]
-        return cls(bom, lines, newline, final)
+        lines, endings = [], []
+        *ended, rest = text[len(bom) :].split("\n")
+        for line in ended:
+            crlf = line.endswith("\r")
+            lines.append(line[:-1] if crlf else line)
+            endings.append("\r\n" if crlf else "\n")
+        if rest:
+            lines.append(rest)
+            endings.append("")
+        return cls(bom, lines, endings)
 
-    def text(self, lines: list[str]) -> str:
-        joined = self.newline.join(lines)
-        return self.bom + joined + (self.newline if self.final_newline or not lines else "")
+    @property
+    def newline(self) -> str:
+        """The ending of the lines vaultkeeper adds: the first line's."""
+        return self.endings[0] if self.endings and self.endings[0] else "\n"
+
+    def edited(self, start: int, stop: int, new: list[str]) -> str:
+        """The text with lines[start:stop] replaced by `new`. New lines end as the note's first
+        line does, but one replacing lines ends as the last of them did; a note without a final
+        line break still has none."""
+        endings = [*self.endings[:start], *[self.newline] * len(new), *self.endings[stop:]]
+        if new and stop > start:
+            endings[start + len(new) - 1] = self.endings[stop - 1]
+        for index in range(len(endings) - 1):
+            endings[index] = endings[index] or self.newline  # a line is followed by another now
+        if endings and self.endings and not self.endings[-1]:
+            endings[-1] = ""
+        lines = [*self.lines[:start], *new, *self.lines[stop:]]
+        return self.bom + "".join(line + ending for line, ending in zip(lines, endings, strict=True))
 
 
 def yaml_scalar(value: str, flow: bool = False) -> str:
@@ -92,9 +110,9 @@ def set_key(text: str, key: str, value: str) -> str:
     """Add or replace one top-level front matter key, as one line, keeping all else."""
     check_front_matter(text)
     note = _Text.of(text)
-    lines = list(note.lines)
+    lines = note.lines
     if not lines or lines[0].rstrip() != "---":
-        return note.text(["---", f"{key}: {value}", "---", *lines])
+        return note.edited(0, 0, ["---", f"{key}: {value}", "---"])
     end = next(i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "..."))
     for index in range(1, end):
         match = _KEY.match(lines[index])
@@ -104,10 +122,8 @@ def set_key(text: str, key: str, value: str) -> str:
             while stop < end and (lines[stop][:1] in (" ", "\t") or lines[stop].lstrip().startswith("- ")):
                 stop += 1  # the old value's continuation lines (a block list, folded text)
             written_key = lines[index][: match.end()].rstrip().rstrip(":")
-            lines[index:stop] = [f"{written_key}: {value}"]
-            return note.text(lines)
-    lines.insert(end, f"{key}: {value}")
-    return note.text(lines)
+            return note.edited(index, stop, [f"{written_key}: {value}"])
+    return note.edited(end, end, [f"{key}: {value}"])
 
 
 class _Section(NamedTuple):
@@ -187,7 +203,7 @@ def append_log(text: str, entry: str, headings: tuple[str, ...] = ("Log", "Inter
     """
     check_front_matter(text)
     note = _Text.of(text)
-    lines = list(note.lines)
+    lines = note.lines
     body_start = front_matter.split("\n".join(lines)).body_start
     section = _log_section(lines, body_start, headings)
     if section.heading is None:
@@ -195,8 +211,7 @@ def append_log(text: str, entry: str, headings: tuple[str, ...] = ("Log", "Inter
         while end > body_start and not lines[end - 1].strip():
             end -= 1
         insert = ([""] if end > 0 else []) + ["## Log", f"- {entry}"]
-        lines[end:end] = insert
-        return note.text(lines), end + len(insert)
+        return note.edited(end, end, insert), end + len(insert)
     if section.sub_headings:
         new_lines = [f"{'#' * min(section.level + 1, 6)} {entry}"]
     else:
@@ -208,5 +223,4 @@ def append_log(text: str, entry: str, headings: tuple[str, ...] = ("Log", "Inter
     else:
         position = section.end
         insert = ([""] if section.sub_headings else []) + new_lines
-    lines[position:position] = insert
-    return note.text(lines), position + insert.index(new_lines[0]) + 1
+    return note.edited(position, position, insert), position + insert.index(new_lines[0]) + 1
