@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 import vaultkeeper.reading as reading_module
 import vaultkeeper.vault as vault_module
+from vaultkeeper.builder import run_build
 from vaultkeeper.cli import cli
 from vaultkeeper.config import Config
 from vaultkeeper.parse import Context, parse_note
@@ -172,6 +173,35 @@ def test_a_folder_named_like_a_note_is_a_problem_not_a_crash(tmp_path):
     (tmp_path / "odd.md").mkdir()
     found = reading_module.read_bytes(read_layout(tmp_path, Config()), "odd.md")
     assert [p.message for p in found.problems] == ["cannot read: Is a directory"]
+
+
+def test_a_name_that_is_not_utf8_is_a_problem_and_the_rest_is_read(make_vault):
+    import os
+
+    root = make_vault({**GOOD, ".vaultkeeper/config.toml": "ics = true\n"})
+    try:
+        (root / os.fsdecode(b"People/\xffBad.md")).write_text("---\nstage: new\n---\n")
+        (root / os.fsdecode(b"\xe9t\xe9")).mkdir()
+        (root / os.fsdecode(b"\xe9t\xe9/Bob.md")).write_text("---\nstage: new\n---\n")
+    except (OSError, UnicodeError):
+        pytest.skip("this file system takes only UTF-8 names")
+    for note in root.rglob("*.md"):
+        os.utime(note, ns=(1, 1_000_000_000))  # old mtimes: the second build takes the fast path
+    expected = [
+        {"path": "People/\\xffBad.md", "line": None, "message": "name is not valid UTF-8: rename it to have it read"},
+        {"path": "\\xe9t\\xe9", "line": None, "message": "name is not valid UTF-8: rename it to have it read"},
+    ]
+    for _ in range(2):  # a full build, then one from what the last recorded
+        result = CliRunner().invoke(cli, ["build", str(root), "--today", "2026-11-25"])
+        assert result.exit_code == 0 and "2 problems" in result.output, result.output
+        data = status_json(root)
+        assert [p["name"] for p in data["people"]] == ["Good"] and data["problems"] == expected
+    assert run_build(root, date(2026, 11, 25)).from_cache
+    doctor = CliRunner().invoke(cli, ["doctor", str(root)])
+    assert doctor.exit_code == 1 and "People/\\xffBad.md: name is not valid UTF-8" in doctor.output
+    (root / os.fsdecode(b"People/\xfeMore.md")).write_text("x")  # noticed, though the notes' stamps are the same
+    outcome = run_build(root, date(2026, 11, 25))
+    assert not outcome.from_cache and len(outcome.problems) == 3
 
 
 FAR_DAYS = st.dates(date(9999, 1, 1)) | st.dates(max_value=date(1, 12, 31)) | st.dates()

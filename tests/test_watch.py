@@ -201,13 +201,13 @@ def test_lines_below_a_filled_block_are_shown_where_the_fill_puts_them(make_vaul
 def test_ignored_files_do_not_trigger_updates(make_vault, running):
     root = make_vault(VAULT)
     runner = running(root)
-    for name in (".Ada.md.swp", "Ada.md~", ".#Ada.md", "notes.tmp", ".goutputstream-ABC", "image.png"):
-        (root / "People" / name).write_text("x")
+    for name in (".Ada.md.swp", "Ada.md~", ".#Ada.md", "notes.tmp", ".goutputstream-ABC", "image.png", "\udcffBad.md"):
+        (root / "People" / name).write_text("x")  # (the last: a name whose bytes are not UTF-8)
     (root / ".git").mkdir()
     (root / ".git/index.md").write_text("x")
     (root / "Relationships/Extra.md").write_text("- [[Ada]]\n")
     time.sleep(0.5)
-    assert runner.watcher.updates == 0
+    assert runner.watcher.updates == 0 and runner.errors == []
 
 
 def test_config_change_reloads_and_bad_config_keeps_the_last_good(make_vault, running):

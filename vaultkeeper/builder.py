@@ -66,6 +66,8 @@ def fingerprint(layout: Layout, stamps: dict[str, Stamp], today: date) -> str:
     for path in sorted(stamps):
         stamp = stamps[path]
         h.update(f"{path}\0{stamp.size}\0{stamp.mtime_ns}\0".encode())
+    for path in layout.unnamed:  # not read, but reported
+        h.update(path.encode("utf-8", "surrogateescape") + b"\0")
     return h.hexdigest()
 
 

@@ -136,10 +136,13 @@ class Layout(NamedTuple):
     config: Config
     skipped: tuple[str, ...]
     daily: DailyRule
+    unnamed: list[str]  # the notes and folders the last walk passed over for their names (`is_text`)
     problems: tuple[Problem, ...] = ()
 
     def is_skipped(self, path: str) -> bool:
         """Whether a vault-relative file or folder must never be read."""
+        if not is_text(path):
+            return True
         parts = path.split("/")
         if any(part.startswith(".") for part in parts):
             return True
@@ -171,7 +174,29 @@ def read_layout(root: Path, config: Config) -> Layout:
         if isinstance(folder, str) and folder.strip("/ "):
             skipped.append(folder.strip("/ "))
     daily = _daily_rule(root, config, problems)
-    return Layout(root, config, tuple(skipped), daily, tuple(problems))
+    return Layout(root, config, tuple(skipped), daily, [], tuple(problems))
+
+
+def is_text(name: str) -> bool:
+    """Whether a file name is text: one whose bytes are not UTF-8 (os.fsdecode gives it
+    surrogates) cannot be shown, linked, rendered or kept in the cache."""
+    if name.isascii():
+        return True
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown_path(path: str) -> str:
+    """A path as it can be printed: its bytes that are not UTF-8 as `\\xNN`."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def name_problems(layout: Layout) -> list[Problem]:
+    """The notes and folders the last walk passed over for their names."""
+    return [Problem(shown_path(path), None, "name is not valid UTF-8: rename it to have it read") for path in layout.unnamed]
 
 
 def _json_setting(root: Path, rel: str, key: str, problems: list[Problem]) -> object:
@@ -228,6 +253,7 @@ def _walk(layout: Layout, stamped: bool) -> dict[str, Stamp | None]:
     Folders that are symlinks are not followed (they can loop or leave the vault).
     """
     found: dict[str, Stamp | None] = {}
+    unnamed: list[str] = []
     folders = [(str(layout.root), "")]
     while folders:
         folder, prefix = folders.pop()
@@ -236,10 +262,11 @@ def _walk(layout: Layout, stamped: bool) -> dict[str, Stamp | None]:
         except OSError:
             continue
         try:
-            _scan_folder(layout, handle, folder, prefix, found, folders, stamped)
+            _scan_folder(layout, handle, folder, prefix, found, folders, stamped, unnamed)
         finally:
             if _BY_FD:
                 os.close(handle)  # type: ignore[arg-type]
+    layout.unnamed[:] = sorted(unnamed)
     return found
 
 
@@ -257,6 +284,7 @@ def _scan_folder(
     found: dict[str, Stamp | None],
     folders: list[tuple[str, str]],
     stamped: bool,
+    unnamed: list[str],
 ) -> None:
     exclude = layout.config.exclude
     try:
@@ -266,6 +294,10 @@ def _scan_folder(
     for entry in entries:  # notes first: most entries are notes, and this loop is most of a warm build
         name = entry.name
         if name[0] == ".":
+            continue
+        if not name.isascii() and not is_text(name):  # (a note's, or a folder's: none of its notes is read)
+            if name[-3:].lower() == ".md" or entry.is_dir(follow_symlinks=False):
+                unnamed.append(prefix + name)
             continue
         try:
             if (name.endswith(".md") or name[-3:].lower() == ".md") and entry.is_file():

@@ -19,7 +19,7 @@ from vaultkeeper.lazy import LazyMap
 from vaultkeeper.model import ParsedNote, Person, Problem, Report
 from vaultkeeper.people import Directory, Names, PeopleIndex
 from vaultkeeper.reading import Gist, Read, gist, read_many, read_one
-from vaultkeeper.scan import Layout, list_notes, read_layout_of, scan_notes, stamps_of
+from vaultkeeper.scan import Layout, list_notes, name_problems, read_layout_of, scan_notes, stamps_of
 from vaultkeeper.spill import SPILL_AFTER, Fresh, Held, Spill
 from vaultkeeper.standing import Standing
 from vaultkeeper.views import ViewCache
@@ -343,7 +343,7 @@ class NoteSet:
         return [path for path in self.notes if path.startswith(prefix)]
 
     def vault(self) -> Vault:
-        problems = [*self.layout.problems, *self.index.problems()]
+        problems = [*self.layout.problems, *name_problems(self.layout), *self.index.problems()]
         for path in self._troubled:
             problems.extend(self.notes[path].problems)
         people = self.index.people()
