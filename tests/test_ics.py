@@ -222,3 +222,19 @@ def test_a_build_after_one_edit_makes_only_that_persons_events_again(make_vault,
     assert CliRunner().invoke(cli, [*build, "--no-cache", "--force"]).exit_code == 0
     assert (root / "Relationships/vaultkeeper.ics").read_bytes() == feed
     assert len(made) == 1 + 20  # (a build without the cache makes everyone's)
+
+
+def test_events_remembered_in_process_are_written_again_on_another_day(make_vault):
+    from datetime import timedelta
+
+    from vaultkeeper.ics import calendar_text
+    from vaultkeeper.vault import load_vault
+
+    people = {f"People/P{i}.md": f"---\nstage: growing\nnext: 2027-06-0{i % 9 + 1}\n---\n" for i in range(70)}
+    root = make_vault({**people, "People/Bob.md": "---\nstage: new\n---\n## Log\n- 2026-11-20 call\n"})
+    vault = load_vault(root)  # one standing and memo throughout, as under watch (70 people: a refill fills at once)
+    day = date(2026, 11, 25)
+    for later in (day, day + timedelta(days=1), day + timedelta(days=1), day - timedelta(days=2)):
+        standing = vault.at(later)
+        assert not standing.refills(later, vault.layout.config) or later < day  # (the next day: not a refill)
+        assert calendar_text(standing, later, vault.feed) == calendar_text(load_vault(root).at(later), later), later

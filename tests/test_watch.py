@@ -137,8 +137,9 @@ def random_step(rng: random.Random, root: Path) -> None:
             (root / "Archive").mkdir(exist_ok=True)
 
 
-def test_randomized_edits_converge_to_a_fresh_build(make_vault, running):
-    root = make_vault(VAULT)
+@pytest.mark.parametrize("ics", [False, True])
+def test_randomized_edits_converge_to_a_fresh_build(make_vault, running, ics):
+    root = make_vault({**VAULT, ".vaultkeeper/config.toml": f"ics = {str(ics).lower()}\n"})
     runner = running(root)
     settled(runner, root)
     for seed in range(50):
@@ -321,3 +322,28 @@ def test_signals_stop_the_watcher_cleanly(make_vault, signum):
     assert proc.stdout.read() == "stopped\n"
     leftovers = [p for p in root.rglob("*") if p.name.endswith(".tmp")]
     assert leftovers == []
+
+
+def test_an_edit_makes_only_that_persons_events_again(make_vault, running, monkeypatch):
+    import vaultkeeper.ics as ics
+
+    made = []
+    real = ics._events
+
+    def counted(state, *rest):
+        if threading.current_thread() is not threading.main_thread():  # the watcher's (the test's checks build too)
+            made.append(state.person.path)
+        return real(state, *rest)
+
+    monkeypatch.setattr(ics, "_events", counted)
+    root = make_vault({**VAULT, ".vaultkeeper/config.toml": "ics = true\n"})
+    runner = running(root)
+    settled(runner, root)
+    assert sorted(made) == [f"People/{name}.md" for name in NAMES[:4]]  # the first build: everyone's
+    made.clear()
+    with (root / "People/Bob.md").open("a") as note:
+        note.write("- 2026-11-24 coffee\n")
+    wait_until(lambda: runner.watcher.updates == 1, what="one update")
+    settled(runner, root)
+    assert made == ["People/Bob.md"]  # the others' events as this process wrote them last
+    assert b"last contact 2026-11-24\\; People/Bob.md" in (root / "Relationships/vaultkeeper.ics").read_bytes()

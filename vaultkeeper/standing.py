@@ -64,6 +64,9 @@ class Standing:
         self._restored: date | None = None  # the day of the standing the last build saved, but for...
         self._moved: set[str] = set()  # ...the people placed again since
         self._contacts: Contacts | None = None  # see `changed`
+        self.version = 0  # of everyone's states: a call of `at` that changes any makes a new one
+        self._everyone_since = 0  # the version since which no one's state changed but...
+        self._changed: dict[str, int] = {}  # ...these people's, at these versions (see `same_since`)
 
     def _make_state(self, path: str) -> PersonState:
         """A person's state on the current day, computed when first read: after a restore
@@ -97,6 +100,7 @@ class Standing:
         changed (a later day: and those the days since move)."""
         if self.refills(today, config):
             self._restored = None
+            self._everyone_changed()
             self.day = (today, config)
             self.states = LazyMap(self._make_state)
             self.orders = {name: [] for name in ORDERS}
@@ -107,10 +111,14 @@ class Standing:
                 return self
         elif self.day is not None and today != self.day[0]:
             self.pending.update(key[-1] for key in self._changing(today))
+            self._everyone_changed()  # (a state holds its day's counts)
             self.day = (today, config)
             self.states = LazyMap(self._make_state, [key[-1] for key in self.orders["by_name"]])  # another day's
         self._moved |= self.pending
+        if self.pending:
+            self.version += 1
         for path in sorted(self.pending):
+            self._changed[path] = self.version
             self._unplace(path)
             person = self.people.get(path)
             if person is not None:
@@ -178,9 +186,18 @@ class Standing:
         self.orders = saved["orders"]
         self._placed = None  # a build after one edit needs the keys of a few people only
         self._restored, self._moved = self.day[0], set()
+        self._everyone_changed()
         self.states = LazyMap(self._make_state, [key[-1] for key in self.orders["by_name"]])
 
+    def _everyone_changed(self) -> None:
+        self.version += 1
+        self._everyone_since, self._changed = self.version, {}
+
     # --- reading ----------------------------------------------------------
+
+    def same_since(self, version: int, path: str) -> bool:
+        """Whether the person's state is the same as at that `version` of this standing."""
+        return self._everyone_since <= version and self._changed.get(path, 0) <= version
 
     def as_saved(self, path: str) -> bool:
         """Whether the person's state is the one the restored standing was saved with."""
