@@ -295,12 +295,11 @@ def _scan_folder(
         name = entry.name
         if name[0] == ".":
             continue
-        if not name.isascii() and not is_text(name):  # (a note's, or a folder's: none of its notes is read)
-            if name[-3:].lower() == ".md" or entry.is_dir(follow_symlinks=False):
-                unnamed.append(prefix + name)
-            continue
         try:
-            if (name.endswith(".md") or name[-3:].lower() == ".md") and entry.is_file():
+            if not name.isascii() and not is_text(name):  # (a note's, or a folder's: none of its notes is read)
+                if name[-3:].lower() == ".md" or entry.is_dir(follow_symlinks=False):
+                    unnamed.append(prefix + name)
+            elif (name.endswith(".md") or name[-3:].lower() == ".md") and entry.is_file():
                 rel = prefix + name
                 if not exclude or not any_glob_match(rel, exclude):
                     if stamped:
