@@ -202,7 +202,7 @@ def test_lines_below_a_filled_block_are_shown_where_the_fill_puts_them(make_vaul
 def test_ignored_files_do_not_trigger_updates(make_vault, running):
     root = make_vault(VAULT)
     runner = running(root)
-    for name in (".Ada.md.swp", "Ada.md~", ".#Ada.md", "notes.tmp", ".goutputstream-ABC", "image.png", "\udcffBad.md"):
+    for name in (".Ada.md.swp", "Ada.md~", ".#Ada.md", "notes.tmp", ".goutputstream-ABC", "image.png", "\udcffBad.png"):
         (root / "People" / name).write_text("x")  # (the last: a name whose bytes are not UTF-8)
     (root / ".git").mkdir()
     (root / ".git/index.md").write_text("x")
@@ -347,3 +347,20 @@ def test_an_edit_makes_only_that_persons_events_again(make_vault, running, monke
     settled(runner, root)
     assert made == ["People/Bob.md"]  # the others' events as this process wrote them last
     assert b"last contact 2026-11-24\\; People/Bob.md" in (root / "Relationships/vaultkeeper.ics").read_bytes()
+
+
+def test_a_name_that_is_not_utf8_is_reported_when_it_comes_and_forgotten_when_it_goes(make_vault, running):
+    root = make_vault(VAULT)
+    runner = running(root)
+    bad = root / "People" / "\udcffBad.md"  # a name whose bytes are not UTF-8
+    try:
+        bad.write_text("---\nstage: new\n---\n")
+    except (OSError, UnicodeError):
+        pytest.skip("this file system takes only UTF-8 names")
+    wait_until(lambda: "\\xffBad.md: name is not valid UTF-8" in (root / "Relationships/Dashboard.md").read_text(),
+               what="the problem on the dashboard")
+    settled(runner, root)  # what a build writes
+    bad.unlink()
+    wait_until(lambda: "\\xffBad.md" not in (root / "Relationships/Dashboard.md").read_text(), what="the problem gone")
+    settled(runner, root)
+    assert runner.errors == []

@@ -194,6 +194,14 @@ def shown_path(path: str) -> str:
     return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
+def walk_for_names(layout: Layout) -> bool:
+    """Walk the vault again for the names a walk passes over (`is_text`), as `watch` does
+    when one comes or goes (it reads notes one by one, not by walking); whether they changed."""
+    before = list(layout.unnamed)
+    _walk(layout, stamped=False)
+    return layout.unnamed != before
+
+
 def name_problems(layout: Layout) -> list[Problem]:
     """The notes and folders the last walk passed over for their names."""
     return [Problem(shown_path(path), None, "name is not valid UTF-8: rename it to have it read") for path in layout.unnamed]

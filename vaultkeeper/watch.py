@@ -28,7 +28,16 @@ from vaultkeeper.collector import without_cycle_collection
 from vaultkeeper.config import CONFIG_PATH, load_config
 from vaultkeeper.errors import VaultkeeperError
 from vaultkeeper.pages import USER_TEMPLATES, Renderer
-from vaultkeeper.scan import DAILY_SETTINGS, TEMPLATER_SETTINGS, TEMPLATES_SETTINGS, Layout, read_layout, read_layout_of
+from vaultkeeper.scan import (
+    DAILY_SETTINGS,
+    TEMPLATER_SETTINGS,
+    TEMPLATES_SETTINGS,
+    Layout,
+    is_text,
+    read_layout,
+    read_layout_of,
+    walk_for_names,
+)
 from vaultkeeper.vault import NoteSet
 
 SETTINGS = (CONFIG_PATH, DAILY_SETTINGS, TEMPLATES_SETTINGS, TEMPLATER_SETTINGS)
@@ -135,6 +144,8 @@ class Watcher:
         """Notes, folders that may hold notes, settings and user templates; nothing else."""
         if rel in SETTINGS or rel.startswith(USER_TEMPLATES + "/"):
             return True
+        if not is_text(rel):  # not read, but reported: see `_update`
+            return folder or rel.lower().endswith(".md")
         if self.notes.layout.is_skipped(rel):
             return False
         return folder or rel.lower().endswith(".md")
@@ -214,6 +225,8 @@ class Watcher:
             self.notes = self._read_all(layout)
         else:
             refreshed = [self._refresh(path, path in batch.renamed) for path in self._affected(files, folders)]
+            if not all(map(is_text, files | folders)):  # a name that is not UTF-8 came or went
+                refreshed.append(walk_for_names(self.notes.layout))
             touches_templates = any(f.startswith(USER_TEMPLATES + "/") for f in files)
             if touches_templates:
                 self.renderer = Renderer(self.root)  # a new override hides a cached default
