@@ -107,6 +107,15 @@ def test_update_adds_only_missing_keys(make_vault):
     )
 
 
+def test_update_leaves_a_note_that_is_not_utf8_alone_and_goes_on(make_vault):
+    data = "---\nname: Grace Hopper\nnote: café\n---\n".encode("latin-1")
+    root = make_vault({"People/Grace.md": data})
+    out = run(root, "linkedin", str(FIXTURES / "Connections.csv"), "--update")
+    assert "line 5: problem Grace Hopper: People/Grace.md: not valid UTF-8; not editing it" in out
+    assert (root / "People/Grace.md").read_bytes() == data
+    assert "created People/Edsger Dijkstra.md" in out  # the rest of the file is imported
+
+
 def test_match_by_email_or_alias(make_vault):
     root = make_vault({"People/Eddie.md": "---\nemail: EWD@utexas.edu\n---\n", "People/Countess.md": "---\naliases: [Ada Lovelace]\n---\n"})
     out = run(root, "linkedin", str(FIXTURES / "Connections.csv"))

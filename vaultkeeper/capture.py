@@ -206,11 +206,7 @@ def log_interaction(
     """Append a log entry to a person's note (and set `next`), changing nothing else."""
     rel = find_person(vault, name)
     path = vault.layout.root / rel
-    raw = path.read_bytes()
-    try:
-        original = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise CaptureError("not valid UTF-8; not editing it", rel) from None
+    original = note_text(path, rel)
     entry = log_entry(day.isoformat(), text, gave, got)
     try:
         updated, line = append_log(original, entry, vault.layout.config.log_headings)
@@ -220,6 +216,15 @@ def log_interaction(
         raise CaptureError(f"front matter cannot be parsed ({error}); not editing it", rel) from None
     write_atomic(path, updated.encode("utf-8"), rel)
     return Logged(rel, line, entry)
+
+
+def note_text(path: Path, rel: str) -> str:
+    """A note's text to edit; CaptureError if it is not UTF-8 (an edit would have to guess at
+    bytes it cannot read)."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise CaptureError("not valid UTF-8; not editing it", rel) from None
 
 
 def next_date(value: str, day: date) -> date:

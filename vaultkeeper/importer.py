@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from vaultkeeper import front_matter
-from vaultkeeper.capture import CaptureError, NewPerson, PersonWriter, yaml_value
+from vaultkeeper.capture import CaptureError, NewPerson, PersonWriter, note_text, yaml_value
 from vaultkeeper.contacts import Contact, merge_duplicates
 from vaultkeeper.edit import EditError, set_key
 from vaultkeeper.errors import UsageError
@@ -88,7 +88,7 @@ def import_contacts(
 def _update(vault: Vault, rel: str, contact: Contact, dry_run: bool) -> Result:
     """Add the keys the note lacks, one front matter line each; keep every other byte."""
     path = vault.layout.root / rel
-    text = path.read_bytes().decode("utf-8")
+    text = note_text(path, rel)
     split = front_matter.split(text.lstrip("\ufeff"))
     present = set(front_matter.key_lines(split.front or []))
     wanted = [*contact.fields(), *([("met", contact.met.isoformat())] if contact.met else [])]
