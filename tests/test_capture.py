@@ -187,10 +187,29 @@ def test_log_items_next_and_comments_in_front_matter(make_vault):
 
 def test_log_next_added_as_the_last_front_matter_line(make_vault):
     root = make_vault({"People/Ada.md": "---\nstage: new\n---\n", "People/Bob.md": "no front matter\n"})
-    assert run(root, "log", "Ada", "x", "--next", "2027-01-05", "--date", "2026-11-20").exit_code == 0
+    result = run(root, "log", "Ada", "x", "--next", "2027-01-05", "--date", "2026-11-20")
+    assert result.exit_code == 0 and "People/Ada.md:7: - 2026-11-20 x" in result.output  # the line it is on now
     assert (root / "People/Ada.md").read_text() == "---\nstage: new\nnext: 2027-01-05\n---\n\n## Log\n- 2026-11-20 x\n"
-    assert run(root, "log", "Bob", "y", "--next", "monthly").exit_code == 0
+    result = run(root, "log", "Bob", "y", "--next", "monthly")
+    assert result.exit_code == 0 and "People/Bob.md:7: - 2026-11-25 y" in result.output
     assert (root / "People/Bob.md").read_text() == "---\nnext: 2026-12-25\n---\nno front matter\n\n## Log\n- 2026-11-25 y\n"
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--gave", "x]", "would not read back as given"),
+        ("--got", "a `b` c", "would not read back as given"),
+        ("--gave", "[[Bob", "would not read back as given"),
+        ("--got", "  ", "--got: an empty value"),
+    ],
+)
+def test_log_refuses_an_item_that_would_not_read_back_and_writes_nothing(make_vault, option, value, message):
+    note = "---\nstage: new\n---\n## Log\n- 2026-11-01 call\n"
+    root = make_vault({"People/Ada.md": note})
+    result = run(root, "log", "Ada", "coffee", option, value)
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert (root / "People/Ada.md").read_text() == note
 
 
 def test_log_next_replaces_a_block_value(make_vault):
@@ -287,10 +306,16 @@ def test_log_adds_exactly_one_interaction_and_touches_nothing_else(tmp_path_fact
         args += ["--gave", item]
     args += ["--", "Target", text]  # the text may start with "-"
     result = CliRunner().invoke(cli, args)
+    if result.exit_code == 2:  # refused: a value with a lone bracket or backtick would not read back as given
+        assert "would not read back as given" in result.output and any(c in "[]`" for c in text + "".join(gave))
+        assert (root / "People/Target.md").read_bytes() == data
+        return
     assert result.exit_code == 0, result.output
     after = person(report_of(root), "Target")
     assert after.interactions == before + 1
     assert after.last_contact == date(2026, 11, 25)
+    (new_entry,) = [entry for entry in after.person.interactions if entry.date == date(2026, 11, 25)]
+    assert new_entry.gave[len(new_entry.gave) - len(gave) :] == tuple(" ".join(item.split()) for item in gave)
     assert (root / "People/Other.md").read_bytes() == other
     new = (root / "People/Target.md").read_bytes()
     assert new.startswith(b"\xef\xbb\xbf") == bom

@@ -17,9 +17,10 @@ from vaultkeeper.config import CONFIG_PATH, DEFAULT_CONFIG_TEXT
 from vaultkeeper.dates import DateError, parse_iso_day
 from vaultkeeper.edit import EditError, append_log, log_entry, set_key, yaml_list, yaml_scalar
 from vaultkeeper.errors import UsageError, VaultkeeperError
-from vaultkeeper.model import STAGES
+from vaultkeeper.model import STAGES, ParsedNote
 from vaultkeeper.parse import Context, parse_note
 from vaultkeeper.people import Directory
+from vaultkeeper.reading import context_for
 from vaultkeeper.scan import Layout
 from vaultkeeper.vault import Vault
 from vaultkeeper.write import write_atomic
@@ -207,15 +208,40 @@ def log_interaction(
     rel = find_person(vault, name)
     path = vault.layout.root / rel
     original = note_text(path, rel)
+    gave, got = _items("--gave", gave), _items("--got", got)
     entry = log_entry(day.isoformat(), text, gave, got)
     try:
-        updated, line = append_log(original, entry, vault.layout.config.log_headings)
-        if next_value is not None:
+        updated = original
+        if next_value is not None:  # first: a key added above the log moves the entry's line
             updated = set_key(updated, "next", next_date(next_value, day).isoformat())
+        updated, line = append_log(updated, entry, vault.layout.config.log_headings)
     except EditError as error:
         raise CaptureError(f"front matter cannot be parsed ({error}); not editing it", rel) from None
+    if not _reads_back(parse_note(rel, updated.encode("utf-8"), context_for(vault.layout, rel)), line, day, gave, got):
+        raise UsageError(  # a value with a lone bracket or backtick ends or hides its field early
+            f"the entry would not read back as given ({entry}): unbalanced brackets or backticks? Nothing written"
+        )
     write_atomic(path, updated.encode("utf-8"), rel)
     return Logged(rel, line, entry)
+
+
+def _reads_back(note: ParsedNote, line: int, day: date, gave: tuple[str, ...], got: tuple[str, ...]) -> bool:
+    """Whether the note has the entry at `line`: on `day`, its items ending with `gave` and
+    `got` (the text's own `gave::` fields, if any, come first)."""
+    for item in note.log:
+        if item.line == line:
+            return item.date == day and item.gave[len(item.gave) - len(gave) :] == gave and (
+                item.got[len(item.got) - len(got) :] == got
+            )
+    return False
+
+
+def _items(option: str, values: tuple[str, ...]) -> tuple[str, ...]:
+    """Gave or got items as they are written (white space collapsed); none may be empty."""
+    items = tuple(" ".join(value.split()) for value in values)
+    if not all(items):
+        raise UsageError(f"{option}: an empty value")
+    return items
 
 
 def note_text(path: Path, rel: str) -> str:
