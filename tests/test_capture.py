@@ -195,6 +195,14 @@ def test_log_next_added_as_the_last_front_matter_line(make_vault):
     assert (root / "People/Bob.md").read_text() == "---\nnext: 2026-12-25\n---\nno front matter\n\n## Log\n- 2026-11-25 y\n"
 
 
+@pytest.mark.parametrize(("option", "value"), [("--tag", ""), ("--tag", " # "), ("--alias", "  ")])
+def test_add_refuses_an_empty_tag_or_alias(make_vault, option, value):
+    root = make_vault({"People/Ada.md": "---\nstage: new\n---\n"})
+    result = run(root, "add", "Bob", option, value)
+    assert result.exit_code == 2 and f"{option}: an empty value" in result.output, result.output
+    assert not (root / "People/Bob.md").exists()
+
+
 @pytest.mark.parametrize(
     ("option", "value", "message"),
     [

@@ -272,6 +272,9 @@ def add(
             met_day = resolve_today(today) if met.lower() == "today" else parse_iso_day(met)
         except DateError as error:
             raise UsageError(f"--met: {error}") from None
+    for option, values in (("--tag", tags), ("--alias", aliases)):
+        if not all(value.strip().lstrip("#").strip() for value in values):
+            raise UsageError(f"{option}: an empty value")  # (it would be written, and read as nothing)
     new = NewPerson(name, stage, cadence, met_day, tags, aliases)
     rel = with_vault(find_vault(vault), lambda loaded: add_person(loaded, new))
     click.echo(f"created {rel}")
