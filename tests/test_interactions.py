@@ -152,6 +152,27 @@ def test_links_that_are_not_contact(make_vault):
     ]
 
 
+def test_a_heading_that_links_someone_is_contact_in_a_daily_note(make_vault):
+    root = make_vault(
+        {
+            "People/Ada.md": "",
+            "People/Bob.md": "",
+            "People/Cy.md": "",
+            "Daily/2026-11-20.md": (
+                "# Friday\n"
+                "## Call with [[Ada]] [gave:: an intro]\n"
+                "- notes, no link\n"
+                "### `[[Bob]]` in code, ![[Cy]] embedded\n"
+            ),
+        }
+    )
+    report = report_of(root)
+    ada = person(report, "Ada")
+    assert dates(ada) == ["2026-11-20"] and ada.person.interactions[0].line == 2
+    assert (ada.gave, ada.got) == (1, 0)
+    assert person(report, "Bob").interactions == 0 and person(report, "Cy").interactions == 0
+
+
 def test_done_task_in_daily_note_is_contact(make_vault):
     root = make_vault({"People/Ada.md": "", "Daily/2026-11-20.md": "- [x] called [[Ada]]\n"})
     assert person(report_of(root), "Ada").interactions == 1
