@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -63,3 +65,36 @@ def status_json(root: Path, today: str = "2026-11-25") -> dict:
 
 def by_name(data: dict) -> dict[str, dict]:
     return {p["name"]: p for p in data["people"]}
+
+
+
+def this_process_claims_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make each forked copy that reads beside this process (`vaultkeeper.reading`) wait,
+    before claiming its first part, until this process has claimed one, so what is done
+    between this process's parts is done here whatever the scheduler does (under load the
+    copy could otherwise claim every part first). Not with `_Other.claim` patched: this process
+    must claim."""
+    from vaultkeeper import reading
+
+    ours, claim, start = os.getpid(), reading._claim, reading._Other.start.__func__
+    gate: dict[str, Any] = {}  # copied into each copy as it is forked
+
+    def started(cls: type, *args: Any) -> Any:
+        gate["pipe"] = os.pipe()
+        return start(cls, *args)
+
+    def ordered(claims: int) -> int | None:
+        pipe = gate.pop("pipe", None)
+        if pipe is None:
+            return claim(claims)
+        if os.getpid() != ours:
+            os.read(pipe[0], 1)
+        number = claim(claims)
+        if os.getpid() == ours:
+            os.write(pipe[1], b"x")
+        os.close(pipe[0])
+        os.close(pipe[1])
+        return number
+
+    monkeypatch.setattr(reading._Other, "start", classmethod(started))
+    monkeypatch.setattr(reading, "_claim", ordered)

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from conftest import this_process_claims_first
 
 from vaultkeeper import reading
 from vaultkeeper.builder import run_build
@@ -460,7 +461,9 @@ def test_reading_in_two_processes_gives_the_same_notes(tmp_path, monkeypatch):
     assert dict(together.notes) == dict(alone.notes) and len(alone.notes) == 93
     open_files = len(os.listdir("/proc/self/fd"))
     meanwhile = []
-    reads = list(reading.read_many(layout, paths, {}, meanwhile=lambda: meanwhile.append(len(meanwhile))))
+    with monkeypatch.context() as ordered:
+        this_process_claims_first(ordered)
+        reads = list(reading.read_many(layout, paths, {}, meanwhile=lambda: meanwhile.append(len(meanwhile))))
     assert meanwhile == [0]  # done once, between this process's parts
     assert sorted(read.path for read in reads) == paths
     assert len(os.listdir("/proc/self/fd")) == open_files  # the pipe and the file closed

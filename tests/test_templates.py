@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import this_process_claims_first
 from markdown_it import MarkdownIt
 
 from vaultkeeper.cli import cli
@@ -189,6 +190,7 @@ def test_templates_compiled_while_another_process_reads_render_and_fail_as_usual
     monkeypatch.setattr(reading, "PART", 2)
     monkeypatch.setattr(reading.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(reading.threading, "active_count", lambda: 1)  # pytest may run threads of its own
+    this_process_claims_first(monkeypatch)
     shutil.rmtree(alone / "Relationships")  # a cold build again
     (alone / ".vaultkeeper/cache.sqlite").unlink()
     result = build(alone)
