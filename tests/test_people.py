@@ -1,10 +1,13 @@
 """SPEC 2 (who is a person, their fields) and SPEC 5 (links and names)."""
 
+import unicodedata
 from datetime import date
 
+from click.testing import CliRunner
 from conftest import person, report_of
 
 from vaultkeeper.cadence import Cadence
+from vaultkeeper.cli import cli
 from vaultkeeper.dates import Birthday
 
 
@@ -103,6 +106,28 @@ def test_link_forms_resolve_by_file_name_name_alias_and_path(make_vault):
     report = report_of(root)
     assert person(report, "Ada Lovelace").interactions == 5
     assert report.problems == ()
+
+
+def test_links_match_names_in_either_unicode_form(make_vault):
+    """A file named on macOS may spell `ë` as `e` and a combining mark (NFD); a typed link
+    or name has the one character (NFC). Either finds the person, in any case."""
+    nfd, nfc = unicodedata.normalize("NFD", "Zoë"), unicodedata.normalize("NFC", "Zoë")
+    root = make_vault(
+        {
+            f"People/{nfd}.md": f"---\naliases: [{nfd} Björk]\n---\n",
+            f"People/{nfc} Li.md": "",
+            "Daily/2026-11-01.md": f"- [[{nfc}]]\n",
+            "Daily/2026-11-02.md": f"- [[ZOË|her]] and [[People/{nfc}]]\n",
+            "Daily/2026-11-03.md": f"- [[{nfc} björk]], [[{nfd} LI]]\n",
+        }
+    )
+    report = report_of(root)
+    assert person(report, nfd).interactions == 3
+    assert person(report, f"{nfc} Li").interactions == 1
+    assert report.problems == ()
+    capture = CliRunner().invoke(cli, ["log", nfc, "called", "--date", "2026-11-04"], env={"VAULTKEEPER_VAULT": str(root)})
+    assert capture.exit_code == 0, capture.output
+    assert "called" in (root / f"People/{nfd}.md").read_text(encoding="utf-8")
 
 
 def test_ambiguous_link_counts_for_neither_and_is_a_problem(make_vault):

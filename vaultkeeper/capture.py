@@ -19,7 +19,7 @@ from vaultkeeper.edit import EditError, append_log, log_entry, set_key, yaml_lis
 from vaultkeeper.errors import UsageError, VaultkeeperError
 from vaultkeeper.model import STAGES, ParsedNote
 from vaultkeeper.parse import Context, parse_note
-from vaultkeeper.people import Directory
+from vaultkeeper.people import Directory, fold
 from vaultkeeper.reading import context_for
 from vaultkeeper.scan import Layout
 from vaultkeeper.vault import Vault
@@ -183,7 +183,7 @@ def find_person(vault: Vault, name: str) -> str:
         vault.preload()
     known = sorted({key for fields in vault.directory.people.values() for key in (fields.name, *fields.aliases)})
     close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-    close += [k for k in known if name.casefold() in k.casefold() and k not in close][: 3 - len(close)]
+    close += [k for k in known if fold(name) in fold(k) and k not in close][: 3 - len(close)]
     hint = f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
     raise CaptureError(f"no person called {name!r}{hint}")
 

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, MutableMapping
 from datetime import date
 from typing import Any, NamedTuple, TypeVar
+from unicodedata import normalize
 
 from vaultkeeper import codec
 from vaultkeeper.cache import StaleState
@@ -26,9 +27,17 @@ def _stem(path: str) -> str:
     return name[:-3] if name.lower().endswith(".md") else name
 
 
+def fold(text: str) -> str:
+    """A name or path as links match it: in any case, and in either Unicode form of an
+    accented letter (a file named on macOS may spell `ë` as `e` and a combining mark,
+    where a typed link has the one character)."""
+    folded = text.casefold()
+    return folded if folded.isascii() else normalize("NFC", folded)
+
+
 def link_key(target: str) -> str:
     """The name part of a link target, folded: what a directory lookup starts from."""
-    return target.strip().casefold().rsplit("/", 1)[-1]
+    return fold(target.strip()).rsplit("/", 1)[-1]
 
 
 class Names(NamedTuple):
@@ -115,7 +124,7 @@ class Directory:
 
     @staticmethod
     def keys(path: str, fields: PersonFields | Names) -> set[str]:
-        return {key.casefold() for key in (fields.name, _stem(path), *fields.aliases)}
+        return {fold(key) for key in (fields.name, _stem(path), *fields.aliases)}
 
     def add(self, path: str, fields: PersonFields) -> None:
         self.people[path] = fields
@@ -126,27 +135,27 @@ class Directory:
         for key in self.keys(path, fields):
             self.by_key.add(key, path)
         if self._by_path is not None:
-            self._by_path[path[:-3].casefold()] = path
+            self._by_path[fold(path[:-3])] = path
 
     def remove(self, path: str) -> None:
         fields = self.people.pop(path)
         for key in self.keys(path, fields):
             self.by_key.discard(key, path)
         if self._by_path is not None:
-            self._by_path.pop(path[:-3].casefold(), None)
+            self._by_path.pop(fold(path[:-3]), None)
 
     def candidates(self, target: str) -> list[str]:
         """Every person the target could mean, sorted by path. A path form that
         matches a note's path (whole or as a suffix) wins over names."""
-        key = target.strip().casefold()
+        key = fold(target.strip())
         if "/" in key:
             if self._by_path is None:
-                self._by_path = {path[:-3].casefold(): path for path in self.people}
+                self._by_path = {fold(path[:-3]): path for path in self.people}
             exact = self._by_path.get(key.lstrip("/"))
             if exact:
                 return [exact]
             last = key.rsplit("/", 1)[-1]
-            suffix = sorted(p for p in self.by_key.get(last) if p[:-3].casefold().endswith("/" + key))
+            suffix = sorted(p for p in self.by_key.get(last) if fold(p[:-3]).endswith("/" + key))
             if suffix:
                 return suffix
             key = last
@@ -228,10 +237,10 @@ class PeopleIndex:
         self.directory.people = LazyMap(lambda path: peek(notes, path).person, people)  # not kept: made again
         by_key, owners = self.directory.by_key, self._owners
         for path, names in people.items():  # `add_names` and `_own`, each key folded once
-            owned = {names.name.casefold(), _stem(path).casefold()}
+            owned = {fold(names.name), fold(_stem(path))}
             for key in owned:
                 owners.add(key, path)
-            for key in owned.union([alias.casefold() for alias in names.aliases]):
+            for key in owned.union([fold(alias) for alias in names.aliases]):
                 by_key.add(key, path)
         self._duplicates.update(key for key, paths in owners.by_key.items() if type(paths) is not str)
         self._dirty.update(people)
@@ -281,7 +290,7 @@ class PeopleIndex:
             self._resolve(source)
 
     def _own(self, path: str, fields: PersonFields | Names, add: bool) -> None:
-        for key in {fields.name.casefold(), _stem(path).casefold()}:
+        for key in {fold(fields.name), fold(_stem(path))}:
             (self._owners.add if add else self._owners.discard)(key, path)
             (self._duplicates.add if len(self._owners.get(key)) > 1 else self._duplicates.discard)(key)
 
@@ -480,7 +489,7 @@ def _saved(value: object, kind: type[T]) -> T:
 
 def _owner_keys(path: str, person: PersonFields | None) -> set[str]:
     """The keys a person note owns (its name and file name), which duplicates are found by."""
-    return {person.name.casefold(), _stem(path).casefold()} if person else set()
+    return {fold(person.name), fold(_stem(path))} if person else set()
 
 
 def _shape(resolved: _Resolved | None) -> tuple[frozenset[str], frozenset[str], bool]:
