@@ -1,14 +1,25 @@
 """SPEC 1: finding the vault, and what is never read."""
 
 import os
+import re
+from datetime import date
 from pathlib import Path
 
+import pytest
 from conftest import person, report_of
 from hypothesis import given
 from hypothesis import strategies as st
 
 from vaultkeeper.config import Config, load_config
-from vaultkeeper.scan import any_glob_match, find_vault, glob_match, list_notes, moment_regex, read_layout
+from vaultkeeper.scan import (
+    any_glob_match,
+    date_of_match,
+    find_vault,
+    glob_match,
+    list_notes,
+    moment_regex,
+    read_layout,
+)
 
 
 def test_find_vault_argument_env_marker_then_cwd(tmp_path, monkeypatch):
@@ -113,6 +124,75 @@ def test_moment_formats():
     match = moment_regex("YYYY/MM/[Week] DD").fullmatch("2026/11/Week 20")
     assert (match["y"], match["m"], match["d"]) == ("2026", "11", "20")
     assert moment_regex("D.M.YYYY").fullmatch("5.1.2026")
+    for day in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 31):  # every English ordinal ending
+        assert date_of_match(moment_regex("MMMM Do YYYY").fullmatch(_moment("MMMM Do YYYY", date(2026, 1, day))))
+    assert date_of_match(moment_regex("YY-MM-DD").fullmatch("69-01-01")) == date(1969, 1, 1)  # as Moment reads YY
+    assert date_of_match(moment_regex("YY-MM-DD").fullmatch("68-12-31")) == date(2068, 12, 31)
+    assert moment_regex("YY-MM-DD").fullmatch("2026-11-20") is None
+
+
+def _moment(fmt: str, day: date) -> str:
+    """`day` as Moment.js formats it in English, for the tokens vaultkeeper reads."""
+    weekday = day.strftime("%A")
+    suffix = "th" if 10 <= day.day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day.day % 10, "th")
+    values = {"YYYY": f"{day.year:04d}", "YY": f"{day.year % 100:02d}", "MMMM": day.strftime("%B"),
+              "MMM": day.strftime("%b"), "MM": f"{day.month:02d}", "M": str(day.month), "Do": f"{day.day}{suffix}",
+              "DD": f"{day.day:02d}", "D": str(day.day), "dddd": weekday, "ddd": weekday[:3], "dd": weekday[:2],
+              "d": str(day.isoweekday() % 7)}  # fmt: skip
+    token = re.compile(r"\[([^\]]*)\]|" + "|".join(sorted(values, key=len, reverse=True)))
+    return token.sub(lambda m: m.group(1) if m.group(1) is not None else values[m.group(0)], fmt)
+
+
+MOMENT_FORMATS = ["YYYY-MM-DD", "DD.MM.YYYY", "YYYY/MM/YYYY-MM-DD", "YYYY-MM-DD dddd", "dddd, MMMM Do, YYYY",
+                  "D MMM YY", "[Journal] YYYY-MM-DD ddd", "M-D-YYYY dd", "YYYYMMDD", "YYYY-MM-DD [W]d"]  # fmt: skip
+
+
+@given(st.dates(date(1970, 1, 1), date(2068, 12, 31)), st.sampled_from(MOMENT_FORMATS))
+def test_daily_note_names_in_the_formats_obsidian_writes_give_their_day(day, fmt):
+    name = _moment(fmt, day)
+    match = moment_regex(fmt).fullmatch(name)
+    assert match is not None and date_of_match(match) == day, name
+
+
+@pytest.mark.parametrize(
+    ("fmt", "token"),
+    [("Daily YYYY-MM-DD", "'a'"), ("gggg-[W]ww", "'gggg'"), ("YYYY-MM-DD HH:mm", "'HH'"), ("YYYY-DDDD", "'DDDD'"),
+     ("DD/MM/Y", "'Y'"), ("LL", "'LL'")],
+)  # fmt: skip
+def test_a_daily_note_format_with_a_token_it_cannot_read_says_which(fmt, token):
+    with pytest.raises(ValueError, match=f"does not read the token {token}"):
+        moment_regex(fmt)
+
+
+def test_daily_notes_named_with_weekdays_and_month_names(make_vault):
+    root = make_vault(
+        {
+            ".obsidian/daily-notes.json": '{"folder": "Journal", "format": "dddd, MMMM Do, YYYY"}',
+            "People/Ada.md": "",
+            "Journal/Friday, November 20th, 2026.md": "- [[Ada]]\n",
+            "Journal/Freitag, November 19th, 2026.md": "- [[Ada]] (a weekday in another language)\n",
+            "Journal/Friday, Movember 20th, 2026.md": "- [[Ada]] not a month\n",
+        }
+    )
+    report = report_of(root)
+    assert [i.date for i in person(report, "Ada").person.interactions] == [date(2026, 11, 19), date(2026, 11, 20)]
+    assert report.problems == ()
+
+
+def test_a_daily_note_format_it_cannot_read_is_a_problem_not_silence(make_vault):
+    root = make_vault(
+        {
+            ".obsidian/daily-notes.json": '{"format": "YYYY-MM-DD HHmm"}',
+            "People/Ada.md": "",
+            "2026-11-20.md": "- [[Ada]]\n",
+        }
+    )
+    report = report_of(root)
+    assert [p.as_text() for p in report.problems] == [
+        ".obsidian/daily-notes.json: daily note format 'YYYY-MM-DD HHmm': vaultkeeper does not read the token 'HHmm'"
+        " (text goes in brackets); using YYYY-MM-DD"
+    ]
+    assert person(report, "Ada").interactions == 1
 
 
 def test_bad_obsidian_settings_are_problems(make_vault):

@@ -96,34 +96,69 @@ class DailyRule(NamedTuple):
         for candidate in candidates:
             match = self.pattern.fullmatch(candidate)
             if match:
-                try:
-                    return date(int(match["y"]), int(match["m"]), int(match["d"]))
-                except ValueError:
-                    return None
+                return date_of_match(match)
         return None
 
 
+MONTHS = ("january", "february", "march", "april", "may", "june", "july",
+          "august", "september", "october", "november", "december")  # fmt: skip
+_SHORT_MONTHS = [month[:3] for month in MONTHS]
+# Moment.js tokens (longest first, as Moment reads them): those that say nothing of the day,
+# or that vaultkeeper does not read, are a mistake to report; a word in a format is a
+# token too unless bracketed (Moment reads the D of `Daily` as the day)
+_MOMENT = re.compile(
+    r"\[([^\]]*)\]"
+    r"|(Mo|DDDD?o?|do|[wW][wo]?|Qo?|N+|y+|g+|G+|[eEaAhHkmsSxXzZlL]+|Y(?!Y)|YYY(?!Y))"
+    r"|(YYYY|YY|MMMM|MMM|MM|M|Do|DD|D|dddd|ddd|dd|d)"
+)
+_GROUPS = {
+    "YYYY": ("y", r"\d{4}"), "YY": ("yy", r"\d{2}"),
+    "MMMM": ("mn", f"(?i:{'|'.join(MONTHS)})"), "MMM": ("mn", f"(?i:{'|'.join(_SHORT_MONTHS)})"),
+    "MM": ("m", r"\d{2}"), "M": ("m", r"\d{1,2}"),
+    "Do": ("d", r"\d{1,2}(?:st|nd|rd|th)"), "DD": ("d", r"\d{2}"), "D": ("d", r"\d{1,2}"),
+    "dddd": ("", r"[^\W\d_]+"), "ddd": ("", r"[^\W\d_]+"), "dd": ("", r"[^\W\d_]+"), "d": ("", "[0-6]"),
+}  # fmt: skip
+
+
 def moment_regex(fmt: str) -> re.Pattern[str]:
-    """A regex for an Obsidian (Moment.js) date format using YYYY, MM, DD, M, D."""
-    tokens = re.compile(r"\[([^\]]*)\]|YYYY|MM|DD|M|D")
-    groups = {"YYYY": r"(?P<y>\d{4})", "MM": r"(?P<m>\d{2})", "DD": r"(?P<d>\d{2})",
-              "M": r"(?P<m>\d{1,2})", "D": r"(?P<d>\d{1,2})"}  # fmt: skip
+    """A regex for an Obsidian (Moment.js) daily note format: the year (`YYYY`, `YY`), month
+    (`MM`, `M`, `MMMM`, `MMM` in English), day (`DD`, `D`, `Do`), the weekday (`dddd`, `ddd`,
+    `dd` in any language, `d`) and [bracketed] text. Raises ValueError for a format it cannot
+    read, naming the token, so a daily note is never passed over without a word."""
     out, pos, seen = [], 0, set()
-    for match in tokens.finditer(fmt):
+    for match in _MOMENT.finditer(fmt):
         out.append(re.escape(fmt[pos : match.start()]))
-        token = match.group(0)
-        if match.group(1) is not None:
-            out.append(re.escape(match.group(1)))
-        elif groups[token][4] in seen:
-            out.append(groups[token].replace(f"?P<{groups[token][4]}>", ""))
+        literal, other, token = match.groups()
+        if other is not None:
+            raise ValueError(f"daily note format {fmt!r}: vaultkeeper does not read the token {other!r} (text goes in brackets)")
+        if literal is not None:
+            out.append(re.escape(literal))
         else:
-            seen.add(groups[token][4])
-            out.append(groups[token])
+            name, regex = _GROUPS[token]
+            kind = name[:1]  # y or yy, m or mn: the first of each is read
+            if name and kind not in seen:
+                seen.add(kind)
+                regex = f"(?P<{name}>{regex})"
+            out.append(f"(?:{regex})")
         pos = match.end()
     out.append(re.escape(fmt[pos:]))
-    if seen != {"y", "m", "d"}:
-        raise ValueError(f"daily note format {fmt!r} needs YYYY, MM and DD")
+    if not {"y", "m", "d"} <= seen:
+        raise ValueError(f"daily note format {fmt!r} needs a year, a month and a day (YYYY, MM and DD)")
     return re.compile("".join(out))
+
+
+def date_of_match(match: re.Match[str]) -> date | None:
+    """The date a name matched by `moment_regex` gives, or None if there is no such day."""
+    found = match.groupdict()
+    if found.get("y") is not None:
+        year = int(found["y"])
+    else:
+        year = int(found["yy"]) + (1900 if int(found["yy"]) >= 69 else 2000)  # as Moment reads YY
+    month = int(found["m"]) if found.get("m") is not None else _SHORT_MONTHS.index(found["mn"][:3].lower()) + 1
+    try:
+        return date(year, month, int(found["d"].rstrip("stndrh")))
+    except ValueError:
+        return None
 
 
 AUTO_DAILY = DailyRule(None, moment_regex("YYYY-MM-DD"))
