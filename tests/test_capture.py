@@ -169,6 +169,25 @@ def test_log_changes_only_the_intended_lines(make_vault, case):
     assert person(report_of(root), "Ada").last_contact == date(2026, 11, 25)
 
 
+def test_log_writes_through_a_linked_note_and_not_out_of_the_vault(make_vault, tmp_path):
+    """A note kept elsewhere and linked in stays linked: its file gets the entry (as an
+    editor writes); a link leading out of the vault is not written through at all."""
+    root = make_vault({".kept/Ada.md": "---\nstage: new\n---\n## Log\n"})
+    (root / "People").mkdir()
+    (root / "People/Ada.md").symlink_to("../.kept/Ada.md")
+    result = run(root, "log", "Ada", "coffee")
+    assert result.exit_code == 0, result.output
+    assert (root / "People/Ada.md").is_symlink()
+    assert (root / ".kept/Ada.md").read_text() == "---\nstage: new\n---\n## Log\n- 2026-11-25 coffee\n"
+    outside = tmp_path / "outside.md"
+    outside.write_text("## Log\n")
+    (root / "People/Bob.md").symlink_to(outside)
+    result = run(root, "log", "Bob", "coffee")
+    assert result.exit_code == 2
+    assert "People/Bob.md: is a link to a file outside the vault; not writing through it" in result.output
+    assert (root / "People/Bob.md").is_symlink() and outside.read_text() == "## Log\n"
+
+
 def test_log_items_next_and_comments_in_front_matter(make_vault):
     before = (
         "---\n# who she is\nName: Ada  # the countess\nphone: 0123\ncountry: NO\nNext: 2026-01-01  # old\n"

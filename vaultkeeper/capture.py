@@ -221,7 +221,7 @@ def log_interaction(
         raise UsageError(  # a value with a lone bracket or backtick ends or hides its field early
             f"the entry would not read back as given ({entry}): unbalanced brackets or backticks? Nothing written"
         )
-    write_atomic(path, updated.encode("utf-8"), rel)
+    write_atomic(path, updated.encode("utf-8"), rel, vault.layout.root)
     return Logged(rel, line, entry)
 
 

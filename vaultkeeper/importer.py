@@ -100,7 +100,7 @@ def _update(vault: Vault, rel: str, contact: Contact, dry_run: bool) -> Result:
     if not added:
         return Result(contact.line, "unchanged", f"{rel}: has every key already")
     if not dry_run:
-        write_atomic(path, text.encode("utf-8"), rel)
+        write_atomic(path, text.encode("utf-8"), rel, vault.layout.root)
     return Result(contact.line, "updated", f"{rel}: {', '.join(added)}")
 
 

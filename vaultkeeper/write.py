@@ -19,12 +19,15 @@ def _default_mode() -> int:
     return 0o666 & ~mask
 
 
-def write_atomic(path: Path, data: bytes, shown: str) -> None:
+def write_atomic(path: Path, data: bytes, shown: str, vault: Path | None = None) -> None:
     """Write via a temporary file in the same folder, fsync, then rename over `path`.
 
     A crash at any moment leaves either the old file or the new one. An existing
-    file keeps its permissions. `shown` is the vault-relative path for messages.
+    file keeps its permissions; a symbolic link stays one (its file is replaced, as
+    editors write), but not one that leads out of `vault`, if given: a cloned vault's link
+    must not make vaultkeeper write elsewhere. `shown` is the vault-relative path for messages.
     """
+    path = _through_link(path, vault, shown)
     try:
         mode = path.stat().st_mode & 0o7777
     except FileNotFoundError:
@@ -51,6 +54,22 @@ def write_atomic(path: Path, data: bytes, shown: str) -> None:
             raise WriteError(f"cannot write: {error.strerror or error}", shown) from None
         raise
     _sync_folder(path.parent)
+
+
+def _through_link(path: Path, vault: Path | None, shown: str) -> Path:
+    """The file a write replaces: a link's target when the link leads to a file, so the link
+    is not replaced by a copy that no longer follows the file."""
+    if not path.is_symlink():
+        return path
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):  # dangling, or a loop: the link itself is replaced
+        return path
+    if not target.is_file():
+        return path
+    if vault is not None and not target.is_relative_to(vault.resolve()):
+        raise WriteError("is a link to a file outside the vault; not writing through it", shown)
+    return target
 
 
 def _sync_folder(folder: Path) -> None:
