@@ -41,6 +41,21 @@ def test_invalid_yaml_names_the_file_line():
     assert problem[1].startswith("invalid YAML: ")
 
 
+def test_aliases_that_expand_past_any_note_are_a_problem_not_a_hang():
+    """A few YAML aliases can stand for billions of values (or a list that holds itself):
+    anything walking them, showing a key's value, would never end."""
+    bomb = ["---", "stage: new", "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    bomb += [f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * 10)}]" for n in range(1, 9)]
+    data, problem = load("\n".join([*bomb, "company: *a8", "---", ""]))
+    assert data == {}
+    assert problem == (4, "front matter expands to more than 10,000 values through YAML aliases; not read")
+    assert load("---\nname: Ada\nloop: &l [*l]\n---\n")[1][0] == 3
+    assert load("---\nteam: &t [Ada, Bob]\nalso: *t\n---\n") == ({"team": ["Ada", "Bob"], "also": ["Ada", "Bob"]}, None)
+    wide = "---\nxs: &x [" + ", ".join(["1"] * 4997) + "]\nys: *x\n---\n"  # 9,999 values in all: read
+    assert load(wide)[1] is None and len(load(wide)[0]["ys"]) == 4997
+    assert load(wide.replace("ys:", "z: 1\nys:"))[1][1].startswith("front matter expands")  # 10,001, its keys too
+
+
 def test_bad_indentation_points_at_the_line():
     _, problem = load("---\na: b\n  c: d\n---\n")
     assert problem[0] == 3

@@ -102,7 +102,11 @@ def _yaml(source: str, lines: int) -> tuple[Any, tuple[int | None, str] | None]:
     import yaml
 
     try:
-        return yaml.load(source, Loader=_loader()), None  # noqa: S506 - a safe loader
+        data = yaml.load(source, Loader=_loader())  # noqa: S506 - a safe loader
+        if "*" in source and _holds_more_than(data, MOST_VALUES):
+            line = next((n for n, text in enumerate(source.split("\n"), 2) if _ALIAS.search(text)), 1)
+            return None, (line, f"front matter expands to more than {MOST_VALUES:,} values through YAML aliases; not read")
+        return data, None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         if mark is None or (mark.line >= lines and error.context_mark is not None):
@@ -114,6 +118,27 @@ def _yaml(source: str, lines: int) -> tuple[Any, tuple[int | None, str] | None]:
         return None, (line, f"invalid YAML: {reason}")
     except (yaml.YAMLError, RecursionError, ValueError, TypeError) as error:
         return None, (1, f"invalid YAML: {error}".splitlines()[0])
+
+
+MOST_VALUES = 10_000  # in one front matter, its aliases expanded: a few aliases can stand for billions
+_ALIAS = re.compile(r"(?:^|[\s\[{,:])\*[^\s,\]}]")
+
+
+def _holds_more_than(data: Any, most: int) -> bool:
+    """Whether `data` holds more than `most` values counted as anything walking it meets them:
+    an alias once per use (a value that holds itself never ends)."""
+    stack = [data]
+    while stack:
+        most -= 1
+        if most < 0:
+            return True
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 # The front matter most notes have: `key: plain value`, `key: [a, b]` and `key:` with `- item`
