@@ -6,7 +6,7 @@ from conftest import person, report_of
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from vaultkeeper.markdown import fields
+from vaultkeeper.markdown import closing_brackets, fields
 from vaultkeeper.parse import Context
 
 
@@ -283,6 +283,29 @@ def test_fields_syntax():
     assert fields("forgave:: nothing").gave == ()
     assert fields("GAVE:: loud").gave == ("loud",)
     assert fields("[gave:: unclosed").gave == ("unclosed",)
+
+
+def _closing_by_scanning(text: str, start: int) -> int | None:
+    """The bracket closing the one at `start`, found as the rule says: count to the end."""
+    closer = "]" if text[start] == "[" else ")"
+    depth = 0
+    for index in range(start, len(text)):
+        depth += text[index] == text[start]
+        depth -= text[index] == closer
+        if depth == 0:
+            return index
+    return None
+
+
+@given(st.text(alphabet="[]()a", max_size=30))
+def test_brackets_closed_in_one_pass_as_by_scanning_each(text):
+    found = closing_brackets(text)
+    assert found == {i: end for i, c in enumerate(text) if c in "[(" and (end := _closing_by_scanning(text, i)) is not None}
+
+
+def test_a_line_of_many_unclosed_bracketed_fields_reads_as_plain_fields():
+    found = fields("[gave:: x (got:: y " * 2_000)  # each unclosed bracket was a scan to the line's end
+    assert found.gave == ("x (",) * 2_000 and found.got == ("y [",) * 1_999 + ("y",)
 
 
 def test_daily_notes_folder_empty_means_the_vault_root_and_below(make_vault):

@@ -121,11 +121,14 @@ def fields(text: str) -> Fields:
     items: list[tuple[int, str, str]] = []
     chars = list(text)
     pos = 0
+    closing: dict[int, int] | None = None
     while True:
         match = BRACKET_FIELD.search(text, pos)
         if not match:
             break
-        end = _closing(text, match.start())
+        if closing is None:
+            closing = closing_brackets(text)
+        end = closing.get(match.start())
         if end is None:
             pos = match.end()
             continue
@@ -145,20 +148,24 @@ def fields(text: str) -> Fields:
     return Fields(gave, got, rest)
 
 
-def _closing(text: str, start: int) -> int | None:
-    """Index of the bracket closing the one at `start`, counting nesting."""
-    opener = text[start]
-    closer = "]" if opener == "[" else ")"
-    depth = 0
-    for index in range(start, len(text)):
-        char = text[index]
-        if char == opener:
-            depth += 1
-        elif char == closer:
-            depth -= 1
-            if depth == 0:
-                return index
-    return None
+_BRACKET = re.compile(r"[\[\]()]")
+
+
+def closing_brackets(text: str) -> dict[int, int]:
+    """For each `[` and `(` that is closed, the index of the bracket closing it (nesting
+    counted, each kind apart), found in one pass: a line of many unclosed fields took
+    a scan to its end for each."""
+    found: dict[int, int] = {}
+    opened: dict[str, list[int]] = {"]": [], ")": []}
+    for match in _BRACKET.finditer(text):
+        char, index = match.group(), match.start()
+        if char == "[":
+            opened["]"].append(index)
+        elif char == "(":
+            opened[")"].append(index)
+        elif opened[char]:
+            found[opened[char].pop()] = index
+    return found
 
 
 def tags(text: str) -> list[str]:
