@@ -175,6 +175,27 @@ def test_two_people_with_the_same_name_is_a_problem_on_both(make_vault):
     ]
 
 
+def test_notes_alike_only_in_file_name_are_no_problem_until_a_link_is_ambiguous(make_vault):
+    """SPEC 5: the same name, or a name equal to another's file name, is a problem; two
+    `Sam.md` in different folders, each with a name of its own, are not (only `[[Sam]]` is)."""
+    files = {
+        "People/Work/Sam.md": "---\nname: Sam Work\n---\n",
+        "People/Home/Sam.md": "---\nname: Sam Home\n---\n",
+        "Daily/2026-11-20.md": "- [[Sam]]\n- [[Sam Home]]\n",
+    }
+    report = report_of(make_vault(files))
+    assert [p.as_text() for p in report.problems] == [
+        "Daily/2026-11-20.md:1: ambiguous link [[Sam]]: matches People/Home/Sam.md, People/Work/Sam.md"
+    ]
+    files["People/Work/Sam.md"] = ""  # now named Sam, as the other's file is
+    report = report_of(make_vault(files))
+    assert [p.as_text() for p in report.problems] == [
+        "Daily/2026-11-20.md:1: ambiguous link [[Sam]]: matches People/Home/Sam.md, People/Work/Sam.md",
+        'People/Home/Sam.md: its file name "Sam" is the name of People/Work/Sam.md',
+        'People/Work/Sam.md: "Sam" is also the name of People/Home/Sam.md',
+    ]
+
+
 def test_open_loops_from_own_note_and_linked_tasks(make_vault):
     root = make_vault(
         {

@@ -464,11 +464,17 @@ class PeopleIndex:
         found = [problem for source in self._ambiguous for problem in self._resolved[source].problems]
         for key in self._duplicates:
             paths = set(self._owners.get(key))
-            if len(paths) > 1:
-                for path in paths:
-                    fields = self.directory.people[path]
+            people = {path: self.directory.people[path] for path in paths} if len(paths) > 1 else {}
+            named = {path for path, fields in people.items() if fold(fields.name) == key}
+            if not named:  # only file names alike (People/Work/Sam.md, People/Home/Sam.md): not a problem
+                continue  # in itself (SPEC 5); a link by that name is, where it is ambiguous
+            for path, fields in people.items():
+                if path in named:
                     others = ", ".join(sorted(paths - {path}))
                     found.append(Problem(path, fields.name_line, f'"{fields.name}" is also the name of {others}'))
+                else:
+                    others = ", ".join(sorted(named))
+                    found.append(Problem(path, None, f'its file name "{_stem(path)}" is the name of {others}'))
         return found
 
 
