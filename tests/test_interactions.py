@@ -173,6 +173,36 @@ def test_a_heading_that_links_someone_is_contact_in_a_daily_note(make_vault):
     assert person(report, "Bob").interactions == 0 and person(report, "Cy").interactions == 0
 
 
+def test_markdown_links_to_a_person_count_as_wikilinks_do(make_vault):
+    """With wikilinks turned off Obsidian writes `[Ada](People/Ada%20Lovelace.md)`: the path
+    as it is from the vault (absolute), from the note (relative) or the shortest one."""
+    root = make_vault(
+        {
+            "People/Ada Lovelace.md": "",
+            "People/Bob.md": "",
+            "People/Work/Sam.md": "---\nname: Sam Work\n---\n",
+            "People/Home/Sam.md": "---\nname: Sam Home\n---\n",
+            "Daily/2026-11-20.md": "- coffee with [Ada](People/Ada%20Lovelace.md) gave:: a book\n",
+            "Daily/2026/2026-11-19.md": "- [Sam](../../People/Work/Sam.md), [Sam](<../../People/Home/Sam.md>)\n",
+            "Daily/2026/2026-11-21.md": '- call with [her](<../../People/Ada Lovelace.md#Log> "Ada")\n',
+            "Daily/2026-11-22.md": "- [x] lunch with [Bob](Bob.md), [[Ada Lovelace]]\n",
+            "Daily/2026-11-23.md": (
+                "- ![Ada](People/Ada%20Lovelace.md) embedded\n"
+                "- [her site](https://ada.example/Ada%20Lovelace.md), [a photo](Ada%20Lovelace.png), [cv](Bob)\n"
+                "- `[Ada](Bob.md)` in code; gave:: a note for [Bob](Bob.md)\n"
+                "- [ ] send [Ada](Ada%20Lovelace.md) the paper\n"
+            ),
+        }
+    )
+    report = report_of(root)
+    ada, bob = person(report, "Ada Lovelace"), person(report, "Bob")
+    assert dates(ada) == ["2026-11-20", "2026-11-21", "2026-11-22"] and (ada.gave, ada.got) == (1, 0)
+    assert dates(bob) == ["2026-11-22"]
+    assert dates(person(report, "Sam Work")) == dates(person(report, "Sam Home")) == ["2026-11-19"]
+    assert [(loop.path, loop.line) for loop in ada.person.open_loops] == [("Daily/2026-11-23.md", 4)]
+    assert report.problems == ()
+
+
 def test_done_task_in_daily_note_is_contact(make_vault):
     root = make_vault({"People/Ada.md": "", "Daily/2026-11-20.md": "- [x] called [[Ada]]\n"})
     assert person(report_of(root), "Ada").interactions == 1

@@ -17,6 +17,10 @@ HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 LIST_ITEM = re.compile(r"^( *)([-*+]|\d{1,9}[.)])(?:[ \t]+(.*)|$)")
 TASK = re.compile(r"^\[(.)\](?:[ \t]+(.*)|$)")
 WIKILINK = re.compile(r"(!?)\[\[([^\[\]\n]+?)\]\]")
+# [text](destination "title"), the destination bare or in <>; an image or embed starts with !
+MARKDOWN_LINK = re.compile(r"(!?)\[[^\[\]\n]*\]\(\s*(<[^<>\n]+>|[^\s()<>]+)(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")  # https:, mailto:, obsidian:
+_PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 BRACKET_FIELD = re.compile(r"[\[(][ \t]*(gave|got)::", re.IGNORECASE)
 PLAIN_FIELD = re.compile(r"(?<![\w-])(gave|got)::", re.IGNORECASE)
@@ -97,17 +101,37 @@ def without_code(text: str) -> str:
 
 
 def links(text: str, line: int) -> tuple[Link, ...]:
-    """Wikilinks that point somewhere, not embeds; `text` should be code-free."""
-    if "[[" not in text:
-        return ()
-    found = []
-    for match in WIKILINK.finditer(text):
-        if match.group(1):
-            continue
-        target = link_target(match.group(2))
-        if target:
-            found.append(Link(target, line))
+    """Links that point somewhere, not embeds: wikilinks, and Markdown links to notes (what
+    Obsidian writes with wikilinks turned off); `text` should be code-free."""
+    found: list[Link] = []
+    if "[[" in text:
+        for match in WIKILINK.finditer(text):
+            target = "" if match.group(1) else link_target(match.group(2))
+            if target:
+                found.append(Link(target, line))
+    if "](" in text:
+        for match in MARKDOWN_LINK.finditer(text):
+            target = "" if match.group(1) else markdown_link_target(match.group(2))
+            if target:
+                found.append(Link(target, line))
     return tuple(found)
+
+
+def markdown_link_target(destination: str) -> str:
+    """A Markdown link's destination as a link target: `<People/Ada Lovelace.md>`,
+    `People/Ada%20Lovelace.md#Log` or `../People/Ada%20Lovelace.md` all give
+    `People/Ada Lovelace` (the folders a relative link climbs are not needed to find a note
+    by the end of its path); "" for a web address or a file that is not a note."""
+    if destination.startswith("<"):
+        destination = destination[1:-1]
+    if _SCHEME.match(destination):
+        return ""
+    destination = destination.split("#", 1)[0]
+    if "%" in destination:
+        destination = _PERCENT.sub(lambda m: bytes.fromhex(m.group().replace("%", "")).decode("utf-8", "replace"), destination)
+    if not destination.lower().endswith(".md"):
+        return ""
+    return "/".join(part for part in destination[:-3].split("/") if part not in ("", ".", "..")).strip()
 
 
 def fields(text: str) -> Fields:
