@@ -222,6 +222,7 @@ DAILY = {  # a daily-note line for one person (two for "pair"), and what it give
     "embed": ("- ![[{}]]", (0, 0, 0)),
     "value": ("- gave:: an intro to [[{}]]", (0, 0, 0)),
     "pair": ("- dinner with [[{}]] and [[{}]] got:: a recipe", (1, 0, 1)),
+    "markdown": ("- walk with [them]({}) gave:: a map", (1, 1, 0)),  # the note's path, as Obsidian writes it
 }
 
 
@@ -269,7 +270,10 @@ def vaults(draw: st.DrawFn) -> tuple[dict[str, str], list[Person], date, dict, s
             for w in group:
                 one = crowd[w]
                 by_alias = how == 1 and one.alias is not None and gives != (0, 0, 0)
-                targets.append(one.alias if by_alias else one.name.lower() if how == 2 else one.name)
+                if kind == "markdown":
+                    targets.append(f"../{one.path}".replace(" ", "%20") if how else f"<{one.path}>")
+                else:
+                    targets.append(one.alias if by_alias else one.name.lower() if how == 2 else one.name)
             if kind == "pair" and len(group) == 1:
                 template = template.replace(" and [[{}]]", "")
             first = len(lines) + 1
