@@ -297,6 +297,17 @@ def vaults(draw: st.DrawFn) -> tuple[dict[str, str], list[Person], date, dict, s
         files[f"Meetings/M{number}.md"] = f"---\ndate: {day}\nattendees: [{names}]\n---\nNotes.\n"
         for w in who:
             crowd[w].interactions.append((day, 0, 0))
+    lines = ["# Projects"]  # a note about no one: its open tasks are open loops, its done ones not contact
+    for who, state, nested in draw(
+        st.lists(st.tuples(st.integers(0, len(crowd) - 1), st.sampled_from(" x-"), st.booleans()), max_size=4)
+    ):
+        one = crowd[who]
+        lines.append(
+            f"{'  ' if nested else ''}- [{state}] ask [[{one.name}]] and [them]({one.path.replace(' ', '%20')})"
+        )
+        if state == " ":
+            one.open_loops.append(("Projects/Todo.md", len(lines)))  # one a task, however many links
+    files["Projects/Todo.md"] = "\n".join(lines) + "\n"
     return files, crowd, today, config, problems
 
 
