@@ -128,10 +128,15 @@ def markdown_link_target(destination: str) -> str:
         return ""
     destination = destination.split("#", 1)[0]
     if "%" in destination:
-        destination = _PERCENT.sub(lambda m: bytes.fromhex(m.group().replace("%", "")).decode("utf-8", "replace"), destination)
+        destination = _PERCENT.sub(_unescaped, destination)
     if not destination.lower().endswith(".md"):
         return ""
     return "/".join(part for part in destination[:-3].split("/") if part not in ("", ".", "..")).strip()
+
+
+def _unescaped(escapes: re.Match[str]) -> str:
+    """`%20`, `%C3%AB`: the text a run of URL escapes stands for."""
+    return bytes.fromhex(escapes.group().replace("%", "")).decode("utf-8", "replace")
 
 
 def fields(text: str) -> Fields:

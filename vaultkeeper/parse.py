@@ -363,9 +363,10 @@ class _NoteReader:
                 parents.clear()
                 level, title = head
                 if not is_person:  # tags tell only whether a note is a person's
-                    self.body_tags.extend(markdown.tags(markdown.without_code(title)))
-                if daily:  # `## Call with [[Ada]]` is a body line that links her (SPEC 3b)
-                    self._daily_line(markdown.without_code(title), None, None, number, parents)
+                    title_text = markdown.without_code(title)
+                    self.body_tags.extend(markdown.tags(title_text))
+                    if daily:  # `## Call with [[Ada]]` is a body line that links her (SPEC 3b)
+                        self._daily_line(title_text, None, None, number, parents)
                 if log_level is not None and level <= log_level:
                     log_level = None
                 if log_level is None:
