@@ -121,6 +121,7 @@ def run_build(
             try:
                 notes, plan = read_and_plan(use_state=True)
             except StaleState:  # the saved state refers to a row that cannot be read
+                assert cache is not None  # only a saved state is stale
                 cache.close()
                 cache = ParseCache(root)
                 notes, plan = read_and_plan(use_state=False)

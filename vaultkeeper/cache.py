@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from vaultkeeper import __version__
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable, Iterator, Mapping
 
     from vaultkeeper.model import ParsedNote
 
@@ -289,7 +289,7 @@ class ParseCache:
         entries: Iterable[tuple[str, Stamp, bytes, bytes]],
         context: str,
         gone: Iterable[str],
-        resolved: dict[str, object],
+        resolved: Mapping[str, object],
         state: dict[str, Any] | None,
         reset_resolved: bool = False,
     ) -> bool:

@@ -18,6 +18,9 @@ from vaultkeeper.collector import collector_back_on
 from vaultkeeper.errors import UsageError, VaultkeeperError
 
 if TYPE_CHECKING:  # imported where used: a command loads only what it needs
+    from collections.abc import Callable
+
+    from vaultkeeper.importer import Result
     from vaultkeeper.model import PersonState
     from vaultkeeper.vault import Vault
 
@@ -48,10 +51,12 @@ class _Group(click.Group):
             raise _fail(launch.failure(error)) from None
 
 
+class _Failure(click.ClickException):
+    exit_code = 2  # SPEC 8: usage errors and failures
+
+
 def _fail(message: str) -> click.ClickException:
-    error = click.ClickException(message)
-    error.exit_code = 2
-    return error
+    return _Failure(message)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -374,12 +379,16 @@ def _import(kind: str, file: str, vault: str | None, stage: str | None, tags: tu
         text = raw.decode("cp1252", errors="replace")  # Outlook's exports are often Windows-1252
     contacts, problems = (read_vcards if kind == "vcard" else read_linkedin)(text)
     loaded = load_vault(find_vault(vault))
-    options = {"stage": stage, "tags": tags, "update": update, "dry_run": dry_run}
+    def run(progress: Callable[[int], None] | None = None) -> list[Result]:
+        return import_contacts(
+            loaded, contacts, problems, stage=stage, tags=tags, update=update, dry_run=dry_run, progress=progress
+        )
+
     if sys.stdout.isatty() and len(contacts) > 200:
         with click.progressbar(length=len(contacts), label="importing", file=sys.stderr) as bar:
-            results = import_contacts(loaded, contacts, problems, progress=bar.update, **options)
+            results = run(bar.update)
     else:
-        results = import_contacts(loaded, contacts, problems, **options)
+        results = run()
     for result in results:
         click.echo(result.text())
     click.echo(summary(results, dry_run))

@@ -53,7 +53,7 @@ def due_date(
 class Contact(NamedTuple):
     """What a person's interactions come to on a day: all SPEC 4 needs of them but the plans."""
 
-    count: int = 0  # interactions on or before the day
+    interactions: int = 0  # on or before the day (not `count`, which is a tuple's method)
     first: date | None = None
     last: date | None = None
     gave: int = 0

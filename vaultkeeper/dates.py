@@ -93,8 +93,8 @@ def _anniversary(year: int, month: int, day: int) -> date:
 def parse_birthday(value: object) -> Birthday:
     """`YYYY-MM-DD`, `--MM-DD` or `MM-DD`, or a YAML date."""
     if isinstance(value, (date, datetime)) or isinstance(value, list):
-        day = parse_date(value)
-        return Birthday(day.month, day.day, day.year)
+        born = parse_date(value)
+        return Birthday(born.month, born.day, born.year)
     if isinstance(value, str):
         text = value.strip()
         match = _BIRTHDAY.fullmatch(text)

@@ -116,8 +116,10 @@ def set_key(text: str, key: str, value: str) -> str:
     end = next(i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "..."))
     for index in range(1, end):
         match = _KEY.match(lines[index])
-        found = match and (match.group(1) or match.group(2) or match.group(3)).strip()
-        if found and found.lower() == key.lower():
+        if match is None:
+            continue
+        found = (match.group(1) or match.group(2) or match.group(3)).strip()
+        if found.lower() == key.lower():
             stop = index + 1
             while stop < end and (lines[stop][:1] in (" ", "\t") or lines[stop].lstrip().startswith("- ")):
                 stop += 1  # the old value's continuation lines (a block list, folded text)

@@ -84,7 +84,8 @@ def load(front: list[str]) -> tuple[dict[str, Any], tuple[int | None, str] | Non
     if data is None:
         return {}, None
     if not isinstance(data, dict):
-        kind = {list: "a list", str: "text"}.get(type(data), type(data).__name__)
+        kinds: dict[type, str] = {list: "a list", str: "text"}
+        kind = kinds.get(type(data), type(data).__name__)
         return {}, (2, f"front matter is {kind}, not a mapping of keys to values")
     return fold(data), None
 

@@ -91,11 +91,13 @@ def _update(vault: Vault, rel: str, contact: Contact, dry_run: bool) -> Result:
     text = note_text(path, rel)
     split = front_matter.split(text.lstrip("\ufeff"))
     present = set(front_matter.key_lines(split.front or []))
-    wanted = [*contact.fields(), *([("met", contact.met.isoformat())] if contact.met else [])]
+    wanted = [(key, yaml_value(value)) for key, value in contact.fields()]
+    if contact.met:
+        wanted.append(("met", contact.met.isoformat()))
     added = []
     for key, value in wanted:
         if key not in present:
-            text = set_key(text, key, value if key == "met" else yaml_value(value))
+            text = set_key(text, key, value)
             added.append(key)
     if not added:
         return Result(contact.line, "unchanged", f"{rel}: has every key already")

@@ -57,7 +57,8 @@ def build_arguments(args: list[str]) -> dict[str, str | bool | None] | None:
     """`build`'s parameters if `args` is a plain build, else None (for click to read)."""
     if not args or args[0] != "build":
         return None
-    found: dict[str, str | bool | None] = {"vault": None, "today": None} | dict.fromkeys(BUILD_FLAGS.values(), False)
+    found: dict[str, str | bool | None] = {"vault": None, "today": None}
+    found.update(dict.fromkeys(BUILD_FLAGS.values(), False))
     rest = iter(args[1:])
     for arg in rest:
         flag = BUILD_FLAGS.get(arg)

@@ -187,7 +187,7 @@ def is_pristine(text: str) -> bool:
     """Whether a page is exactly as vaultkeeper wrote it (no hand edits)."""
     body, _, footer = text.removesuffix("\n").rpartition("\n\n")
     match = FOOTER.match(footer)
-    return bool(match) and _checksum(body + "\n") == match.group(1)
+    return match is not None and _checksum(body + "\n") == match.group(1)
 
 
 def has_conflict_markers(text: str) -> bool:

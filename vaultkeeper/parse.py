@@ -337,13 +337,13 @@ class _NoteReader:
                 elif item is not None:
                     item = self._log_line(item, raw, None, None, number)
                 continue
-            if daily and raw[:2] == "- " and FAST_LOG and (plain := _plain_daily_item(raw, number)) is not None:
-                if type(plain) is Task:  # a top-level item: what the rules below make of it
-                    parents[:] = [(0, plain.links, True)]
-                    self.tasks.append(plain)
+            if daily and raw[:2] == "- " and FAST_LOG and (said := _plain_daily_item(raw, number)) is not None:
+                if isinstance(said, Task):  # a top-level item: what the rules below make of it
+                    parents[:] = [(0, said.links, True)]
+                    self.tasks.append(said)
                 else:
-                    parents[:] = [(0, plain.links, False)]
-                    self.mentions.append(plain)
+                    parents[:] = [(0, said.links, False)]
+                    self.mentions.append(said)
                 continue
             if log_level is None and is_person and "[" not in raw and "#" not in raw[:4] and FAST_LOG:
                 continue  # outside its log a person note's line gives only a task (a heading may start a log)
@@ -421,6 +421,8 @@ class _NoteReader:
                     day = _day(day_text)
                 except ValueError:
                     return index, entries  # the general rules report it
+                gave: tuple[str, ...]
+                got: tuple[str, ...]
                 if len(head) == len(rest):
                     gave = got = ()
                 else:  # a trailing field: `[gave:: …]`, or `gave:: …` with its word at the head's end

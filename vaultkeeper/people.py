@@ -65,7 +65,7 @@ class PathSets:
         found = self.by_key.get(key)
         if found is None:
             self.by_key[key] = path
-        elif type(found) is str:
+        elif isinstance(found, str):
             if found != path:
                 self.by_key[key] = {found, path}
         else:
@@ -73,7 +73,7 @@ class PathSets:
 
     def discard(self, key: str, path: str) -> None:
         found = self.by_key.get(key)
-        if type(found) is str:
+        if isinstance(found, str):
             if found == path:
                 del self.by_key[key]
         elif found is not None and path in found:
@@ -193,6 +193,12 @@ def _resolved(
     return resolved
 
 
+
+def _fields(note: ParsedNote) -> PersonFields:
+    """The person fields of a note known to be a person's."""
+    assert note.person is not None, note.path
+    return note.person
+
 class PeopleIndex:
     """All people of a vault, kept current one note at a time."""
 
@@ -234,7 +240,7 @@ class PeopleIndex:
         assert not self.notes, "fill an empty index"
         self.notes = notes
         self._own_notes = own
-        self.directory.people = LazyMap(lambda path: peek(notes, path).person, people)  # not kept: made again
+        self.directory.people = LazyMap(lambda path: _fields(peek(notes, path)), people)  # not kept: made again
         by_key, owners = self.directory.by_key, self._owners
         for path, names in people.items():  # `add_names` and `_own`, each key folded once
             owned = {fold(names.name), fold(_stem(path))}
@@ -383,7 +389,7 @@ class PeopleIndex:
             for loop in resolved.loops.get(path, ()):
                 loops[(loop.path, loop.line)] = loop
         interactions.sort()  # by date, path and line: an Interaction's first fields (twice as fast as a key)
-        return Person(path, note.person, tuple(interactions), tuple(loops[key] for key in sorted(loops)))
+        return Person(path, _fields(note), tuple(interactions), tuple(loops[key] for key in sorted(loops)))
 
     # --- saving and restoring ---------------------------------------------------
 
@@ -416,7 +422,7 @@ class PeopleIndex:
         resolved links only when used."""
         index = cls()
         index.notes = LazyMap(note_of, paths)
-        index.directory.people = LazyMap(lambda path: peek(index.notes, path).person, saved["people"])
+        index.directory.people = LazyMap(lambda path: _fields(peek(index.notes, path)), saved["people"])
         index.directory.by_key = _saved(saved["by_key"], bytes)
         index._resolved = LazyMap(resolved_of, saved["resolved"])
         index._sources = PathSets(_saved(saved["sources"], dict))

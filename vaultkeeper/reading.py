@@ -325,7 +325,7 @@ def _read_encoded(
         names, links, blocks, problems, own = read.gist
         plain_names = None if names is None else (names.name, names.aliases)
         stamp = None if read.stamp is None else tuple(read.stamp)
-        out.append((path, codec.dumps(read.note), read.digest, (plain_names, links, blocks, problems, own), stamp))
+        out.append((path, codec.dumps(read.parsed()), read.digest, (plain_names, links, blocks, problems, own), stamp))
     return out
 
 

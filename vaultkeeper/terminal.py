@@ -57,6 +57,12 @@ def _last(state: PersonState, today: date) -> str:
     return f"last {state.last_contact.isoformat()} ({ago}d ago)"
 
 
+def _next_birthday(state: PersonState) -> date:
+    """The next birthday of someone known to have one (listed for it, or with a birthday field)."""
+    assert state.next_birthday is not None
+    return state.next_birthday
+
+
 def _due_rows(states: list[PersonState], today: date) -> list[list[str]]:
     return [
         [
@@ -157,7 +163,7 @@ def render_status(view: StatusView, style: Style = plain) -> str:
     section(
         f"Birthdays ({len(birthdays)})",
         "good",
-        table([[s.name, s.next_birthday.isoformat(), days_text((s.next_birthday - today).days)] for s in birthdays]),
+        table([[s.name, _next_birthday(s).isoformat(), days_text((_next_birthday(s) - today).days)] for s in birthdays]),
     )
     problems = list(view.problems)
     shown = [f"  {p.as_text()}" for p in problems[:10]]
@@ -194,7 +200,7 @@ def render_card(state: PersonState, today: date, style: Style = plain) -> str:
     if fields.met:
         rows.append(["met", fields.met.isoformat()])
     if fields.birthday:
-        rows.append(["birthday", f"{fields.birthday.iso()} (next {state.next_birthday.isoformat()})"])
+        rows.append(["birthday", f"{fields.birthday.iso()} (next {_next_birthday(state).isoformat()})"])
     if state.focus:
         rows.append(["focus", "yes"])
     if state.flags:

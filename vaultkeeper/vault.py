@@ -196,7 +196,7 @@ class NoteSet:
         """Hold a note just read, encoded, and what the cache keeps of it: its stamp and digest.
         The stamp it was read under, if known, replaces the walk's in `stamps`."""
         path = read.path
-        blob = read.blob or codec.dumps(read.note)
+        blob = read.blob or codec.dumps(read.parsed())
         if read.stamp is not None:
             stamps[path] = read.stamp
         if read.digest is None:  # could not be read: the cache must not keep an older parse of it

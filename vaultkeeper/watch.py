@@ -252,7 +252,7 @@ class Watcher:
         return {path for path in affected if self.notes.is_note(path)}
 
     def _notes_on_disk(self, folder: str) -> list[str]:
-        found = []
+        found: list[str] = []
         base = self.root / folder
         if not base.is_dir() or base.is_symlink():
             return found
