@@ -5,6 +5,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -88,6 +89,17 @@ def test_today_option_wins_over_environment(make_vault):
     env = {"VAULTKEEPER_TODAY": "2026-01-01"}
     assert json.loads(run("status", str(root), "--json", env=env).output)["today"] == "2026-01-01"
     assert json.loads(run("status", str(root), "--json", "--today", "2026-11-25", env=env).output)["today"] == "2026-11-25"
+
+
+def test_empty_today_option_is_an_error_and_an_empty_environment_is_unset(make_vault):
+    root = make_vault(VAULT)
+    env = {"VAULTKEEPER_TODAY": "2026-01-01"}
+    for command in (["status", str(root)], ["build", str(root)]):
+        result = run(*command, "--today", "", env=env)  # a script's unset variable
+        assert result.exit_code == 2
+        assert result.output == 'Error: --today: not a date: "" (expected YYYY-MM-DD)\n'
+    result = run("status", str(root), "--json", env={"VAULTKEEPER_TODAY": ""})
+    assert json.loads(result.output)["today"] == date.today().isoformat()
 
 
 def test_vault_from_environment(make_vault):

@@ -130,12 +130,14 @@ def days_in_month(year: int, month: int) -> int:
 
 
 def resolve_today(option: str | None) -> date:
-    """`--today` wins over $VAULTKEEPER_TODAY, which wins over the local date."""
-    text = option or os.environ.get("VAULTKEEPER_TODAY")
-    if not text:
+    """`--today` wins over $VAULTKEEPER_TODAY, which wins over the local date. An empty
+    `--today` is an error (a script's unset variable must not mean the real date); an
+    empty $VAULTKEEPER_TODAY is unset, as the shell's convention goes."""
+    text = option if option is not None else os.environ.get("VAULTKEEPER_TODAY")
+    if text is None or (option is None and not text):
         return date.today()
     try:
         return parse_iso_day(text)
     except DateError as error:
-        source = "--today" if option else "VAULTKEEPER_TODAY"
+        source = "--today" if option is not None else "VAULTKEEPER_TODAY"
         raise UsageError(f"{source}: {error}") from None
