@@ -226,7 +226,7 @@ def test_add_refuses_an_empty_tag_or_alias(make_vault, option, value):
     ("option", "value", "message"),
     [
         ("--gave", "x]", "would not read back as given"),
-        ("--got", "a `b` c", "would not read back as given"),
+        ("--got", "[[Bob]] `x`]", "would not read back as given"),
         ("--gave", "[[Bob", "would not read back as given"),
         ("--got", "  ", "--got: an empty value"),
     ],
@@ -237,6 +237,14 @@ def test_log_refuses_an_item_that_would_not_read_back_and_writes_nothing(make_va
     result = run(root, "log", "Ada", "coffee", option, value)
     assert result.exit_code == 2 and message in result.output, result.output
     assert (root / "People/Ada.md").read_text() == note
+
+
+def test_log_keeps_inline_code_in_text_and_items(make_vault):
+    root = make_vault({"People/Ada.md": "---\nstage: new\n---\n## Log\n- 2026-11-01 call\n"})
+    result = run(root, "log", "Ada", "showed her `vk build`", "--got", "a `b` c", "--date", "2026-11-20")
+    assert result.exit_code == 0, result.output
+    entry = person(report_of(root), "Ada").person.interactions[-1]
+    assert (entry.text.startswith("showed her `vk build`"), entry.got) == (True, ("a `b` c",))
 
 
 def test_log_next_replaces_a_block_value(make_vault):

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from conftest import person, report_of
+from conftest import by_name, person, report_of, status_json
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -150,6 +150,61 @@ def test_links_that_are_not_contact(make_vault):
     assert [(l.path, l.line, l.text) for l in ada.person.open_loops] == [
         ("Daily/2026-11-20.md", 1, "send [[Ada]] the paper")
     ]
+
+
+def test_inline_code_is_never_read_but_always_shown(make_vault):
+    """Nothing inside inline code is a link, a field, a tag or a date; every text shown
+    (log entries, gave/got items, open loops, mentions, problems) keeps the code as written."""
+    root = make_vault(
+        {
+            "People/Ada.md": (
+                "## Log\n"
+                "- 2026-11-20 showed her `vaultkeeper build` and [[Bob]]. gave:: the `bombe` notes\n"
+                "- 2026-11-19 ran `gave:: x` and `[[Bob]]` in a shell; got:: `y`\n"
+                "  - more [got:: a `z` and `w`]\n"
+                "- `x` 2026-11-17 code first: no date\n"
+                "### 2026-11-18 `gave:: x` in a heading\n"
+                "- [ ] send `draft | v2.pdf` to [[Bob]]\n"
+            ),
+            "People/Bob.md": "",
+            "Daily/2026-11-21.md": "- paired with [[Bob]] on `make test`, `[[Ada]]` in code [got:: `fix`]\n",
+        }
+    )
+    report = report_of(root)
+    ada, bob = person(report, "Ada"), person(report, "Bob")
+    assert [(i.text, i.gave, i.got) for i in ada.person.interactions] == [
+        ("`gave:: x` in a heading", (), ()),
+        ("ran `gave:: x` and `[[Bob]]` in a shell; got:: `y`", (), ("`y`", "a `z` and `w`")),
+        ("showed her `vaultkeeper build` and [[Bob]]. gave:: the `bombe` notes", ("the `bombe` notes",), ()),
+    ]
+    assert [(i.path, i.text, i.got) for i in bob.person.interactions] == [
+        ("Daily/2026-11-21.md", "paired with [[Bob]] on `make test`, `[[Ada]]` in code [got:: `fix`]", ("`fix`",))
+    ]
+    assert [l.text for l in bob.person.open_loops] == ["send `draft | v2.pdf` to [[Bob]]"]
+    assert [p.message for p in report.problems] == ["log item has no date: `x` 2026-11-17 code first: no date"]
+    loops = by_name(status_json(root))["Ada"]["open_loops"]
+    assert [loop["text"] for loop in loops] == ["send `draft | v2.pdf` to [[Bob]]"]
+
+
+def test_a_note_writing_the_characters_that_stand_for_code_has_its_code_blanked(make_vault):
+    """The private-use characters standing for code spans while a line is read are never
+    confused with the same characters written in the note: its code is shown as blanks."""
+    root = make_vault({"People/Ada.md": "\U000f0000\n## Log\n- 2026-11-20 ran `x` \U000f0000 gave:: `y` z\n"})
+    entry = person(report_of(root), "Ada").person.interactions[0]
+    assert (entry.text, entry.gave) == ("ran     \U000f0000 gave::     z", ("z",))
+
+
+@settings(max_examples=300)
+@example("`a``b` `c`x`d`")
+@example(" `` ` `` ")
+@given(st.text(alphabet=st.sampled_from("`ab \t[]:"), max_size=20))
+def test_code_spans_are_blanked_and_come_back(line):
+    from vaultkeeper.markdown import CODE_MARK, INLINE_CODE, CodeSpans
+
+    code = CodeSpans("")
+    blanked = code.blank(line)
+    assert len(code.spans) == len(INLINE_CODE.findall(line)) == len(CODE_MARK.findall(blanked))
+    assert code.shown(blanked) == line
 
 
 def test_a_heading_that_links_someone_is_contact_in_a_daily_note(make_vault):

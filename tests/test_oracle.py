@@ -110,7 +110,7 @@ class Person:
     where: str  # "folder", "type", "tag" or "body tag": how SPEC 2 makes it a person
     forms: tuple[int, bool, bool]  # the date form of its date keys, upper-case keys, CRLF and a BOM
     interactions: list[tuple[date, int, int]] = field(default_factory=list)  # (day, gave, got)
-    open_loops: list[tuple[str, int]] = field(default_factory=list)  # (path, line)
+    open_loops: list[tuple[str, int, str]] = field(default_factory=list)  # (path, line, text)
 
     @property
     def path(self) -> str:
@@ -144,8 +144,8 @@ class Person:
             self.interactions.append((entry.day, entry.gave, entry.got))
         if self.own_tasks:
             lines.append("## Next")
-            lines += ["- [ ] follow up on the intro"] * self.own_tasks
-            self.open_loops += [(self.path, len(lines) - n) for n in range(self.own_tasks)]
+            lines += ["- [ ] follow up on the `intro`"] * self.own_tasks
+            self.open_loops += [(self.path, len(lines) - n, "follow up on the `intro`") for n in range(self.own_tasks)]
         return "\r\n".join(lines) + "\r\n" if crlf else "\n".join(lines) + "\n"
 
 
@@ -211,7 +211,7 @@ def people(draw: st.DrawFn, today: date) -> list[Person]:
 
 DAILY = {  # a daily-note line for one person (two for "pair"), and what it gives them: (contact, gave, got)
     "met": ("- met [[{}]]", (1, 0, 0)),
-    "task": ("- [ ] send [[{}]] the paper", None),
+    "task": ("- [ ] send [[{}]] the `paper | v2`", None),
     "done": ("- [x] called [[{}|them]]", (1, 0, 0)),
     "gave": ("- lunch with [[{}]] gave:: advice", (1, 1, 0)),
     "got": ("* [[{}]] sent news [got:: a lead]", (1, 0, 1)),
@@ -219,6 +219,7 @@ DAILY = {  # a daily-note line for one person (two for "pair"), and what it give
     "nested": ("- coffee with [[{}]]\n  - gave:: a book\n  - got:: thanks", (1, 1, 1)),
     "quote": ("> she said [[{}]] would come", (0, 0, 0)),
     "code": ("- see `[[{}]]`", (0, 0, 0)),
+    "code value": ("- lunch with [[{}]] gave:: `a script`", (1, 1, 0)),
     "embed": ("- ![[{}]]", (0, 0, 0)),
     "value": ("- gave:: an intro to [[{}]]", (0, 0, 0)),
     "pair": ("- dinner with [[{}]] and [[{}]] got:: a recipe", (1, 0, 1)),
@@ -282,7 +283,7 @@ def vaults(draw: st.DrawFn) -> tuple[dict[str, str], list[Person], date, dict, s
                 if target == "Sam" and len(sams) > 1:
                     problems.add(path)  # SPEC 5: an ambiguous link is a problem and counts for neither
                 elif gives is None:
-                    crowd[w].open_loops.append((path, first))
+                    crowd[w].open_loops.append((path, first, lines[first - 1].removeprefix("- [ ] ")))
                 elif gives[0]:
                     counts = day_items.setdefault(w, [0, 0])
                     counts[0] += gives[1]
@@ -305,8 +306,8 @@ def vaults(draw: st.DrawFn) -> tuple[dict[str, str], list[Person], date, dict, s
         lines.append(
             f"{'  ' if nested else ''}- [{state}] ask [[{one.name}]] and [them]({one.path.replace(' ', '%20')})"
         )
-        if state == " ":
-            one.open_loops.append(("Projects/Todo.md", len(lines)))  # one a task, however many links
+        if state == " ":  # one a task, however many links
+            one.open_loops.append(("Projects/Todo.md", len(lines), lines[-1].split("] ", 1)[1]))
     files["Projects/Todo.md"] = "\n".join(lines) + "\n"
     return files, crowd, today, config, problems
 
@@ -431,7 +432,7 @@ def test_status_json_agrees_with_a_plain_reading_of_the_spec(tmp_path_factory, d
     want = expected(crowd, today, settings)
     assert {p["path"] for p in got["problems"]} == problems, got["problems"]
     assert [{k: p[k] for k in KEYS} for p in got["people"]] == [{k: p[k] for k in KEYS} for p in want["people"]]
-    assert [sorted((loop["path"], loop["line"]) for loop in p["open_loops"]) for p in got["people"]] == [
+    assert [sorted((loop["path"], loop["line"], loop["text"]) for loop in p["open_loops"]) for p in got["people"]] == [
         p["open_loops"] for p in want["people"]
     ]
     assert got["focus"] == want["focus"]

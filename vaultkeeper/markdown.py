@@ -24,13 +24,14 @@ _PERCENT = re.compile(r"(?:%[0-9A-Fa-f]{2})+")
 INLINE_CODE = re.compile(r"(`+)(?!`)(.+?)(?<!`)\1(?!`)")
 BRACKET_FIELD = re.compile(r"[\[(][ \t]*(gave|got)::", re.IGNORECASE)
 PLAIN_FIELD = re.compile(r"(?<![\w-])(gave|got)::", re.IGNORECASE)
-_TAG_CHAR = r"[^\s#\[\](){}<>,;:!?\"'`|\\.*]"
-TAG = re.compile(rf"(?<![^\s(,])#({_TAG_CHAR}+)")
+_MARKS = "\U000F0000-\U000FFFFD"  # inline code spans while a line is read (see `CodeSpans`)
+_TAG_CHAR = rf"[^\s#\[\](){{}}<>,;:!?\"'`|\\.*{_MARKS}]"
+TAG = re.compile(rf"(?<![^\s(,{_MARKS}])#({_TAG_CHAR}+)")
 TAG_START = re.compile(f"#{_TAG_CHAR}")  # where a tag may be, whatever comes before it
 DATE_START = re.compile(
     r"(?:\[\[(\d{4}-\d{2}-\d{2})(?:\|[^\]]*)?\]\]|(\d{4}-\d{2}-\d{2}))"
     r"(?:[T ]\d{1,2}:\d{2}(?::\d{2})?)?"
-    r"(?=$|[\s,:;.)\u2013\u2014-])[ \t]*(?:[-\u2013\u2014:][ \t]*)?(.*)$"
+    rf"(?=$|[\s,:;.)\u2013\u2014{_MARKS}-])[ \t]*(?:[-\u2013\u2014:][ \t]*)?(.*)$"
 )
 
 
@@ -93,11 +94,44 @@ def link_target(inner: str) -> str:
     return target.strip()
 
 
-def without_code(text: str) -> str:
-    """The text with inline code spans blanked (keeping column positions)."""
-    if "`" not in text:
-        return text
-    return INLINE_CODE.sub(lambda m: " " * len(m.group(0)), text)
+class CodeSpans:
+    """The inline code spans of one note: blanked in the lines read (nothing is a link, a
+    field, a tag or a date inside code), and put back in every text the note shows.
+
+    A span is blanked as one private-use character standing for it, which the rules
+    take as they took spaces where a span may touch what they read (a tag's end, a
+    date's end, what may come before a tag); `shown` puts the spans back. A note that
+    writes those characters itself, or has more spans than there are of them, has its
+    spans blanked with spaces: its texts show spaces where its code was.
+    """
+
+    def __init__(self, note: str) -> None:
+        self.spans: list[str] = []
+        self._marked = CODE_MARK.search(note) is None
+        self._back: dict[int, str] = {}
+
+    def blank(self, line: str) -> str:
+        if "`" not in line:
+            return line
+        return INLINE_CODE.sub(self._blanked, line)
+
+    def _blanked(self, span: re.Match[str]) -> str:
+        code = span.group()
+        if not self._marked or len(self.spans) == _MOST_SPANS:
+            return " " * len(code)
+        mark = _FIRST_CODE_MARK + len(self.spans)
+        self.spans.append(code)
+        self._back[mark] = code
+        return chr(mark)
+
+    def shown(self, text: str) -> str:
+        """`text`, made from blanked lines, with their code spans back."""
+        return text.translate(self._back) if self._back else text
+
+
+_FIRST_CODE_MARK = 0xF0000  # Supplementary Private Use Area-A: no font, keyboard or editor writes them
+_MOST_SPANS = 0xFFFFE - _FIRST_CODE_MARK
+CODE_MARK = re.compile(f"[{_MARKS}]")
 
 
 def links(text: str, line: int) -> tuple[Link, ...]:

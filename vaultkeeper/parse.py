@@ -7,6 +7,7 @@ re-parsed alone when it changes. Bad input becomes a Problem, never an exception
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from typing import Any, NamedTuple
 
@@ -105,6 +106,7 @@ class _NoteReader:
         self.tasks: list[Task] = []
         self.body_tags: list[str] = []
         self.blocks: list[str] = []
+        self.code = markdown.CodeSpans(text) if "`" in text else None
         # no marker without the word (checked on the whole text at once): most notes have none
         self.skip = self._skipped_lines(self.split.lines, self.split.body_start) if "vaultkeeper" in text else set()
 
@@ -129,6 +131,8 @@ class _NoteReader:
         person = self.person_fields() if is_person else None
         daily = self.context.daily_date if not is_person else None
         meeting = self.meeting(daily) if not is_person else None
+        if self.code is not None and self.code.spans:
+            self._show_code(self.code.shown)
         return ParsedNote(
             path=self.path,
             problems=tuple(self.problems),
@@ -140,6 +144,27 @@ class _NoteReader:
             tasks=tuple(self.tasks),
             blocks=tuple(self.blocks),
         )
+
+    def _show_code(self, shown: Callable[[str], str]) -> None:
+        """Put the code spans blanked in the lines read back in every text the note shows."""
+
+        def texts(values: tuple[str, ...]) -> tuple[str, ...]:
+            return tuple(map(shown, values))
+
+        def links(found: tuple[Link, ...]) -> tuple[Link, ...]:
+            return tuple(link._replace(target=shown(link.target)) for link in found)
+
+        self.log = [e._replace(text=shown(e.text), gave=texts(e.gave), got=texts(e.got)) for e in self.log]
+        self.tasks = [t._replace(text=shown(t.text), links=links(t.links)) for t in self.tasks]
+        self.mentions = [
+            m._replace(text=shown(m.text), links=links(m.links), gave=texts(m.gave), got=texts(m.got))
+            for m in self.mentions
+        ]
+        self.problems[:] = [p._replace(message=shown(p.message)) for p in self.problems]
+
+    def _code_free(self, line: str) -> str:
+        """A line as its links, fields, tags and dates are read: inline code blanked."""
+        return line if self.code is None else self.code.blank(line)
 
     # --- who the note is about -------------------------------------------
 
@@ -362,8 +387,8 @@ class _NoteReader:
                 item, simple_last = None, False
                 parents.clear()
                 level, title = head
+                title_text = self._code_free(title)
                 if not is_person:  # tags tell only whether a note is a person's
-                    title_text = markdown.without_code(title)
                     self.body_tags.extend(markdown.tags(title_text))
                     if daily:  # `## Call with [[Ada]]` is a body line that links her (SPEC 3b)
                         self._daily_line(title_text, None, None, number, parents)
@@ -373,7 +398,7 @@ class _NoteReader:
                     if is_person and title.lower() in headings:
                         log_level = level
                     continue
-                dated = markdown.DATE_START.match(title)
+                dated = markdown.DATE_START.match(title_text)
                 if dated:
                     item = self._item(dated, number, column=-1)
                     if item.date is not None:
@@ -381,7 +406,7 @@ class _NoteReader:
                 continue
             if raw.lstrip()[:1] == ">":  # a block quote: not contact, not a log entry
                 continue
-            code_free = markdown.without_code(raw)
+            code_free = self._code_free(raw)
             listed = markdown.list_item(code_free)
             task = markdown.task_state(listed[2]) if listed else None
             if task and task[0] == " " and not log_only:
