@@ -152,6 +152,31 @@ def test_links_that_are_not_contact(make_vault):
     ]
 
 
+def test_a_task_in_a_quote_or_callout_is_an_open_loop_but_nothing_quoted_is_contact(make_vault):
+    root = make_vault(
+        {
+            "People/Ada.md": "## Log\n- 2026-11-01 call\n> - [ ] 2026-11-02 quoted in her own note\n",
+            "People/Bob.md": "",
+            "Daily/2026-11-20.md": (
+                "> [!todo] This week\n"
+                "> - [ ] send [[Ada]] the slides\n"
+                "> - [x] called [[Bob]]\n"
+                ">> * [ ] ask [[Bob]], nested\n"
+                "> [ ] not a list item\n"
+                "> she said [[Bob]] would call\n"
+            ),
+        }
+    )
+    report = report_of(root)
+    ada, bob = person(report, "Ada"), person(report, "Bob")
+    assert dates(ada) == ["2026-11-01"] and dates(bob) == []
+    assert [(l.path, l.line, l.text) for l in ada.person.open_loops] == [
+        ("Daily/2026-11-20.md", 2, "send [[Ada]] the slides"),
+        ("People/Ada.md", 3, "2026-11-02 quoted in her own note"),
+    ]
+    assert [(l.line, l.text) for l in bob.person.open_loops] == [(4, "ask [[Bob]], nested")]
+
+
 def test_inline_code_is_never_read_but_always_shown(make_vault):
     """Nothing inside inline code is a link, a field, a tag or a date; every text shown
     (log entries, gave/got items, open loops, mentions, problems) keeps the code as written."""

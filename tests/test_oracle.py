@@ -212,6 +212,7 @@ def people(draw: st.DrawFn, today: date) -> list[Person]:
 DAILY = {  # a daily-note line for one person (two for "pair"), and what it gives them: (contact, gave, got)
     "met": ("- met [[{}]]", (1, 0, 0)),
     "task": ("- [ ] send [[{}]] the `paper | v2`", None),
+    "callout task": ("> [!todo]\n> - [ ] ask [[{0}]] in a callout\n> - [x] called [[{0}]] (a quote)", None),
     "done": ("- [x] called [[{}|them]]", (1, 0, 0)),
     "gave": ("- lunch with [[{}]] gave:: advice", (1, 1, 0)),
     "got": ("* [[{}]] sent news [got:: a lead]", (1, 0, 1)),
@@ -283,7 +284,8 @@ def vaults(draw: st.DrawFn) -> tuple[dict[str, str], list[Person], date, dict, s
                 if target == "Sam" and len(sams) > 1:
                     problems.add(path)  # SPEC 5: an ambiguous link is a problem and counts for neither
                 elif gives is None:
-                    crowd[w].open_loops.append((path, first, lines[first - 1].removeprefix("- [ ] ")))
+                    task = next(i for i in range(first - 1, len(lines)) if "[ ] " in lines[i])
+                    crowd[w].open_loops.append((path, task + 1, lines[task].split("[ ] ", 1)[1]))
                 elif gives[0]:
                     counts = day_items.setdefault(w, [0, 0])
                     counts[0] += gives[1]

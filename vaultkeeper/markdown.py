@@ -73,6 +73,15 @@ def list_item(line: str) -> tuple[int, int, str] | None:
     return indent, column, content.rstrip()
 
 
+_QUOTE = re.compile(r"(?: {0,3}> ?)+")
+
+
+def unquoted(line: str) -> str:
+    """A block quote's line (or a callout's) without its `>` markers, however nested."""
+    quoted = _QUOTE.match(line)
+    return line[quoted.end() :] if quoted else line
+
+
 def task_state(content: str) -> tuple[str, str] | None:
     """(' ', text) for `[ ] text`, ('x', text) for done, other states as written."""
     match = TASK.match(content)

@@ -404,7 +404,9 @@ class _NoteReader:
                     if item.date is not None:
                         item.add(markdown.fields(item.text))
                 continue
-            if raw.lstrip()[:1] == ">":  # a block quote: not contact, not a log entry
+            if raw.lstrip()[:1] == ">":  # a block quote: not contact, not a log entry...
+                if "[ ]" in raw and not log_only:  # ...but a task in it (or in a callout) is still open
+                    self._task(self._code_free(markdown.unquoted(raw)), number)
                 continue
             code_free = self._code_free(raw)
             listed = markdown.list_item(code_free)
@@ -420,6 +422,13 @@ class _NoteReader:
             if daily:
                 self._daily_line(code_free, listed, task, number, parents)
         self._finish(item)
+
+    def _task(self, line: str, number: int) -> None:
+        """The open loop a line (code-free) holds, if it is an unchecked task."""
+        listed = markdown.list_item(line)
+        task = markdown.task_state(listed[2]) if listed else None
+        if task and task[0] == " ":
+            self.tasks.append(Task(number, task[1], markdown.links(task[1], number)))
 
     def _plain_items(self, lines: list[str], index: int, end: int) -> tuple[int, list[Interaction]]:
         """The plain log items from `index` on, as the rules of `read_body` would make them one
