@@ -115,9 +115,8 @@ class CodeSpans:
     """
 
     def __init__(self, note: str) -> None:
-        self.spans: list[str] = []
+        self.spans: dict[int, str] = {}  # by the character standing for each
         self._marked = CODE_MARK.search(note) is None
-        self._back: dict[int, str] = {}
 
     def blank(self, line: str) -> str:
         if "`" not in line:
@@ -129,13 +128,12 @@ class CodeSpans:
         if not self._marked or len(self.spans) == _MOST_SPANS:
             return " " * len(code)
         mark = _FIRST_CODE_MARK + len(self.spans)
-        self.spans.append(code)
-        self._back[mark] = code
+        self.spans[mark] = code
         return chr(mark)
 
     def shown(self, text: str) -> str:
         """`text`, made from blanked lines, with their code spans back."""
-        return text.translate(self._back) if self._back else text
+        return text.translate(self.spans) if self.spans else text
 
 
 _FIRST_CODE_MARK = 0xF0000  # Supplementary Private Use Area-A: no font, keyboard or editor writes them

@@ -406,13 +406,12 @@ class _NoteReader:
                 continue
             if raw.lstrip()[:1] == ">":  # a block quote: not contact, not a log entry...
                 if "[ ]" in raw and not log_only:  # ...but a task in it (or in a callout) is still open
-                    self._task(self._code_free(markdown.unquoted(raw)), number)
+                    self._open_loop(_listed_task(self._code_free(markdown.unquoted(raw)))[1], number)
                 continue
             code_free = self._code_free(raw)
-            listed = markdown.list_item(code_free)
-            task = markdown.task_state(listed[2]) if listed else None
-            if task and task[0] == " " and not log_only:
-                self.tasks.append(Task(number, task[1], markdown.links(task[1], number)))
+            listed, task = _listed_task(code_free)
+            if task and not log_only:
+                self._open_loop(task, number)
             if not is_person:
                 self.body_tags.extend(markdown.tags(code_free))
             if log_level is not None:
@@ -423,10 +422,8 @@ class _NoteReader:
                 self._daily_line(code_free, listed, task, number, parents)
         self._finish(item)
 
-    def _task(self, line: str, number: int) -> None:
-        """The open loop a line (code-free) holds, if it is an unchecked task."""
-        listed = markdown.list_item(line)
-        task = markdown.task_state(listed[2]) if listed else None
+    def _open_loop(self, task: tuple[str, str] | None, number: int) -> None:
+        """Keep a line's task (see `_listed_task`) if it is an unchecked one: an open loop."""
         if task and task[0] == " ":
             self.tasks.append(Task(number, task[1], markdown.links(task[1], number)))
 
@@ -587,6 +584,12 @@ _PLAIN_RUN = re.compile(
 _FIRST_CHUNK = 4  # lines
 
 _DAYS: dict[str, date] = {}
+
+
+def _listed_task(line: str) -> tuple[tuple[int, int, str] | None, tuple[str, str] | None]:
+    """A code-free line's list item and its task, if it is one (see `markdown`)."""
+    listed = markdown.list_item(line)
+    return listed, markdown.task_state(listed[2]) if listed else None
 
 
 def _day(text: str) -> date:
