@@ -2,7 +2,8 @@
 
 `test_oracle` checks `status --json` against the SPEC; this checks the pages against
 `status --json`: who is in which Follow-ups section with which dates, the ledger's
-counts, who you owe, and the focus list with its capacity and suggested targets.
+counts, who you owe, the focus list with its capacity and suggested targets, and the
+dashboard's lists (do today, fading, birthdays, you owe, ready to graduate, problems).
 The drawn vaults are small, so no list is cut short.
 """
 
@@ -43,6 +44,9 @@ def cells(row: str) -> list[str]:
     return [cell.strip() for cell in CELL.split(row)[1:-1]]
 
 
+FLAGS = ("overdue", "due-today", "fading", "birthday-soon", "owes", "ready-to-graduate")
+
+
 def section_of(days: int) -> str:
     return "Overdue" if days < 0 else "Today" if days == 0 else "This week" if days <= 7 else "Later"
 
@@ -62,7 +66,8 @@ def test_the_pages_show_what_status_says(tmp_path_factory, drawn):
     result = CliRunner().invoke(cli, ["build", str(root), "--today", day])
     assert result.exit_code == 0, result.output
     people = {p["path"]: p for p in status["people"]}
-    page = {name: (root / "Relationships" / f"{name}.md").read_text() for name in ("Follow-ups", "Reciprocity", "Focus")}
+    names = ("Dashboard", "Follow-ups", "Reciprocity", "Focus")
+    page = {name: (root / "Relationships" / f"{name}.md").read_text() for name in names}
 
     follow_ups = sections(page["Follow-ups"])
     for name in ("Overdue", "Today", "This week", "Later"):
@@ -91,6 +96,19 @@ def test_the_pages_show_what_status_says(tmp_path_factory, drawn):
     assert head is not None and (int(head[1]), int(head[2])) == (len(focus["members"]), focus["limit"])
     assert ("Over capacity" in page["Focus"]) == focus["over_capacity"]
     by_path = {path: p["name"] for path, p in people.items()}
+    dashboard = sections(page["Dashboard"])
+    flagged = {flag: sorted(path for path, p in people.items() if flag in p["flags"]) for flag in FLAGS}
+    assert sorted(map(person_of, dashboard.get("Do today", []))) == sorted(flagged["overdue"] + flagged["due-today"])
+    assert sorted(map(person_of, dashboard.get("Fading: met once, never followed up", []))) == flagged["fading"]
+    assert sorted(map(person_of, dashboard.get("Birthdays", []))) == flagged["birthday-soon"]
+    assert sorted(map(person_of, dashboard.get("You owe", []))) == flagged["owes"]
+    count = re.search(r"^## Problems \((\d+)\)$", page["Dashboard"], re.MULTILINE)
+    assert (int(count[1]) if count else 0) == len(status["problems"])
+    ready = [line for line in dashboard[next(n for n in dashboard if n.startswith("Focus "))] if "ready to graduate" in line]
+    assert sorted(map(person_of, ready)) == sorted(
+        path for path in flagged["ready-to-graduate"] if people[path]["focus"]
+    )
+
     parts = sections(page["Focus"])
     assert [by_path[person_of(line)] for line in parts[""]] == focus["members"]
     suggested = parts.get(f"Open slots: {focus['open_slots']}", [])
