@@ -4,8 +4,9 @@ import unicodedata
 from datetime import date
 
 from click.testing import CliRunner
-from conftest import person, report_of
+from conftest import TODAY, by_name, person, report_of, status_json
 
+from vaultkeeper.builder import run_build
 from vaultkeeper.cadence import Cadence
 from vaultkeeper.cli import cli
 from vaultkeeper.dates import Birthday
@@ -106,6 +107,25 @@ def test_link_forms_resolve_by_file_name_name_alias_and_path(make_vault):
     report = report_of(root)
     assert person(report, "Ada Lovelace").interactions == 5
     assert report.problems == ()
+
+
+def test_a_name_or_alias_with_a_slash_is_found_by_links_and_by_log(make_vault):
+    """`[[AC/DC]]` is a path form, and also the name `AC/DC` (SPEC 5: the name equals X);
+    a cached build that learns of that person later resolves the link again."""
+    root = make_vault(
+        {
+            ".vaultkeeper/config.toml": "",
+            "People/Ada.md": "",
+            "Daily/2026-11-20.md": "- gig with [[AC/DC]], [[bon/scott]] and [[Archive/Ada]]\n",
+        }
+    )
+    assert run_build(root, TODAY).problems == []  # AC/DC is no one yet; the joined state is saved
+    (root / "People/AC-DC.md").write_text("---\nname: AC/DC\naliases: [Bon/Scott]\n---\n")
+    run_build(root, TODAY)  # from the saved state: the daily note's links are resolved again
+    people = by_name(status_json(root))
+    assert (people["AC/DC"]["interactions"], people["Ada"]["interactions"]) == (1, 1)
+    result = CliRunner().invoke(cli, ["log", "AC/DC", "encore", "--date", "2026-11-21"], env={"VAULTKEEPER_VAULT": str(root)})
+    assert result.exit_code == 0 and result.output.startswith("People/AC-DC.md:"), result.output
 
 
 def test_links_match_names_in_either_unicode_form(make_vault):

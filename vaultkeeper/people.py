@@ -35,9 +35,12 @@ def fold(text: str) -> str:
     return folded if folded.isascii() else normalize("NFC", folded)
 
 
-def link_key(target: str) -> str:
-    """The name part of a link target, folded: what a directory lookup starts from."""
-    return fold(target.strip()).rsplit("/", 1)[-1]
+def link_keys(target: str) -> tuple[str, ...]:
+    """The names a link target may mean, folded (see `Directory.candidates`): its last part,
+    and the whole of a path form, which may be a name or alias with a `/` in it."""
+    key = fold(target.strip())
+    last = key.rsplit("/", 1)[-1]
+    return (last,) if last == key else (last, key)
 
 
 class Names(NamedTuple):
@@ -146,7 +149,8 @@ class Directory:
 
     def candidates(self, target: str) -> list[str]:
         """Every person the target could mean, sorted by path. A path form that
-        matches a note's path (whole or as a suffix) wins over names."""
+        matches a note's path (whole or as a suffix) wins over names; then a name or
+        alias with a `/` in it (`AC/DC`), then the path form's last part as a name."""
         key = fold(target.strip())
         if "/" in key:
             if self._by_path is None:
@@ -158,6 +162,9 @@ class Directory:
             suffix = sorted(p for p in self.by_key.get(last) if fold(p[:-3]).endswith("/" + key))
             if suffix:
                 return suffix
+            named = self.by_key.get(key)
+            if named:
+                return sorted(named)
             key = last
         return sorted(self.by_key.get(key))
 
@@ -522,7 +529,7 @@ class _Resolver:
     def __call__(self, links: Iterable[Link]) -> list[str]:
         found: list[str] = []
         for link in links:
-            self.resolved.keys.add(link_key(link.target))
+            self.resolved.keys.update(link_keys(link.target))
             matches = self.directory.candidates(link.target)
             if len(matches) > 1:
                 message = f"ambiguous link [[{link.target}]]: matches {', '.join(matches)}"
