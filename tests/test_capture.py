@@ -279,6 +279,14 @@ def test_log_unknown_name_suggests_and_ambiguous_lists(make_vault):
     assert run(root, "log", "Team/Sam", "x").exit_code == 0
 
 
+def test_a_name_is_found_as_typed_or_with_its_spaces_collapsed_as_add_writes_it(make_vault):
+    root = make_vault({"People/Hand.md": "---\nname: Bo  Diddley\n---\n"})  # two spaces, by hand
+    assert run(root, "add", "  Ada   Lovelace ").output == "created People/Ada Lovelace.md\n"
+    assert run(root, "log", "Ada   Lovelace", "x").output.startswith("People/Ada Lovelace.md:")
+    assert run(root, "log", "Bo  Diddley", "x").output.startswith("People/Hand.md:")
+    assert run(root, "log", "Bo Diddley", "x").exit_code == 2  # a name is never changed to match
+
+
 def test_show_prints_the_card(make_vault):
     root = make_vault(
         {

@@ -173,8 +173,9 @@ def _umask() -> int:
 
 
 def find_person(vault: Vault, name: str) -> str:
-    """The one person a name, alias or file name means; clear errors otherwise."""
-    matches = vault.directory.candidates(name)
+    """The one person a name, alias or file name means, as typed or with its white space
+    collapsed as `add` writes names; clear errors otherwise."""
+    matches = vault.directory.candidates(name) or vault.directory.candidates(" ".join(name.split()))
     if len(matches) == 1:
         return matches[0]
     if matches:
