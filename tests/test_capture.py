@@ -287,6 +287,25 @@ def test_a_name_is_found_as_typed_or_with_its_spaces_collapsed_as_add_writes_it(
     assert run(root, "log", "Bo Diddley", "x").exit_code == 2  # a name is never changed to match
 
 
+NAMES = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=15) | st.text(
+    alphabet="ab /\\#|[]^:.-'\"`\t", min_size=1, max_size=10
+)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(NAMES)
+def test_any_name_add_accepts_log_and_show_find(tmp_path_factory, name):
+    root = tmp_path_factory.mktemp("vault")
+    (root / ".vaultkeeper").mkdir()
+    added = run(root, "add", name)
+    if added.exit_code != 0:  # no name left once made safe, or like no other: refused, nothing written
+        assert added.exit_code == 2 and "Traceback" not in added.output and not (root / "People").exists()
+        return
+    path = added.output.removeprefix("created ").strip()
+    assert run(root, "log", name, "hello").output.startswith(f"{path}:"), name
+    assert run(root, "show", name).exit_code == 0
+
+
 def test_show_prints_the_card(make_vault):
     root = make_vault(
         {
