@@ -69,12 +69,18 @@ def test_add_creates_a_person_note(make_vault):
 
 
 def test_add_refuses_an_existing_name_or_alias(make_vault):
-    root = make_vault({"People/Ada Lovelace.md": "---\naliases: [Countess]\n---\n"})
-    for args in (["ada lovelace"], ["Someone", "--alias", "countess"], ["COUNTESS"]):
+    root = make_vault({"People/Ada Lovelace.md": "---\naliases: [Countess]\n---\n", "People/DC.md": ""})
+    for args, path in (
+        (["ada lovelace"], "People/Ada Lovelace.md"),
+        (["Someone", "--alias", "countess"], "People/Ada Lovelace.md"),
+        (["COUNTESS"], "People/Ada Lovelace.md"),
+        (["people/dc"], "People/DC.md"),  # the path form a link to DC would be
+    ):
         result = run(root, "add", *args)
         assert result.exit_code == 2
-        assert "a person with that name or alias exists already: People/Ada Lovelace.md" in result.output
-    assert sorted(p.name for p in (root / "People").iterdir()) == ["Ada Lovelace.md"]
+        assert f"a person with that name or alias exists already: {path}" in result.output
+    assert sorted(p.name for p in (root / "People").iterdir()) == ["Ada Lovelace.md", "DC.md"]
+    assert run(root, "add", "AC/DC").output == "created People/AC-DC.md\n"  # a name, not DC's path
 
 
 def test_add_uses_a_user_template(make_vault):

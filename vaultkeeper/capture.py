@@ -90,7 +90,7 @@ class PersonWriter:
         self.renderer = Renderer(self.root)  # (Jinja2 is imported only here: `log` and `show` need none)
 
     def clashes(self, names: list[str]) -> list[str]:
-        found = (self.directory.candidates(name) + self.created.candidates(name) for name in names)
+        found = (self.directory.taken(name) + self.created.taken(name) for name in names)
         return sorted({path for paths in found for path in paths})
 
     def create(self, person: NewPerson, dry_run: bool = False) -> str:

@@ -153,9 +153,7 @@ class Directory:
         alias with a `/` in it (`AC/DC`), then the path form's last part as a name."""
         key = fold(target.strip())
         if "/" in key:
-            if self._by_path is None:
-                self._by_path = {fold(path[:-3]): path for path in self.people}
-            exact = self._by_path.get(key.lstrip("/"))
+            exact = self._path_of(key)
             if exact:
                 return [exact]
             last = key.rsplit("/", 1)[-1]
@@ -167,6 +165,20 @@ class Directory:
                 return sorted(named)
             key = last
         return sorted(self.by_key.get(key))
+
+    def taken(self, name: str) -> list[str]:
+        """The people a new name or alias would be confused with: those it is a name,
+        alias or file name of, and one whose path it is (`People/Sam`)."""
+        key = fold(name.strip())
+        found = set(self.by_key.get(key))
+        exact = self._path_of(key) if "/" in key else None
+        return sorted(found | {exact} if exact else found)
+
+    def _path_of(self, key: str) -> str | None:
+        """The person whose vault path (without `.md`) is this folded path form."""
+        if self._by_path is None:
+            self._by_path = {fold(path[:-3]): path for path in self.people}
+        return self._by_path.get(key.lstrip("/"))
 
 
 class _Resolved:
