@@ -70,6 +70,16 @@ def test_build_writes_the_four_pages_and_fills_blocks(make_vault):
     assert "- Open slot: [[People/Grace Hopper|Grace Hopper]] is the next target you chose." in dashboard
 
 
+def test_an_empty_vault_gets_pages_that_say_how_to_start(make_vault):
+    root = make_vault({"Notes/Idea.md": "Nobody here yet.\n"})
+    assert build(root).exit_code == 0
+    dashboard = (root / "Relationships/Dashboard.md").read_text()
+    assert dashboard.startswith("# Relationships\n\nNothing is due today.\n\n## Focus 0/3\n\nNobody is in focus.")
+    assert "Nobody is due." in (root / "Relationships/Follow-ups.md").read_text()
+    assert "Nobody is in focus." in (root / "Relationships/Focus.md").read_text()
+    assert "Nothing given or received yet." in (root / "Relationships/Reciprocity.md").read_text()
+
+
 def test_nothing_but_pages_and_blocks_change(make_vault):
     root = make_vault(VAULT)
     (root / ".obsidian").mkdir()
