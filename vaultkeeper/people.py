@@ -171,8 +171,9 @@ class Directory:
         alias or file name of, and one whose path it is (`People/Sam`)."""
         key = fold(name.strip())
         found = set(self.by_key.get(key))
-        exact = self._path_of(key) if "/" in key else None
-        return sorted(found | {exact} if exact else found)
+        if "/" in key and (exact := self._path_of(key)):
+            found.add(exact)
+        return sorted(found)
 
     def _path_of(self, key: str) -> str | None:
         """The person whose vault path (without `.md`) is this folded path form."""
