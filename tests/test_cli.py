@@ -141,6 +141,16 @@ def test_status_terminal_view_sections_are_aligned():
     assert any(line.startswith("Fading (2)") for line in lines)
 
 
+def test_status_terminal_view_keeps_each_person_on_one_line(make_vault):
+    root = make_vault({"People/Ada.md": '---\nname: "Ada\\nLovelace\\t| x"\nstage: new\n---\n'})
+    lines = run("status", str(root), "--today", "2026-11-25").output.splitlines()
+    assert lines[0] == "vaultkeeper · 2026-11-25 · 1 person"
+    assert "  Ada Lovelace | x  today  due 2026-11-25  never contacted  every 1 week" in lines
+    assert json.loads(run("status", str(root), "--today", "2026-11-25", "--json").output)["people"][0]["name"] == (
+        "Ada\nLovelace\t| x"  # the contract keeps the name as written
+    )
+
+
 def test_doctor_lists_problems_and_exits_1(make_vault):
     result = run("doctor", str(make_vault(VAULT)))
     assert result.exit_code == 1
@@ -150,7 +160,7 @@ def test_doctor_lists_problems_and_exits_1(make_vault):
 def test_doctor_exits_0_when_clean(make_vault):
     result = run("doctor", str(make_vault({"People/Ada.md": "---\nstage: new\n---\n"})))
     assert result.exit_code == 0
-    assert result.output == "no problems in 1 notes (1 people)\n"
+    assert result.output == "no problems in 1 note (1 person)\n"
 
 
 def test_doctor_on_the_sample_vault():

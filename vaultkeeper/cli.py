@@ -196,9 +196,10 @@ def doctor(vault: str | None, no_cache: bool) -> None:
     for problem in problems:
         click.echo(problem.as_text())
     if problems:
-        click.echo(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {len(loaded.notes)} notes", err=True)
+        click.echo(f"{launch.counted(len(problems), 'problem')} in {launch.counted(len(loaded.notes), 'note')}", err=True)
         sys.exit(1)
-    click.echo(f"no problems in {len(loaded.notes)} notes ({len(loaded.people)} people)")
+    notes, people = launch.counted(len(loaded.notes), "note"), launch.counted(len(loaded.people), "person", "people")
+    click.echo(f"no problems in {notes} ({people})")
 
 
 VAULT_OPTION = click.option(

@@ -152,10 +152,15 @@ def build(
     written = len([c for c in outcome.changes if c.path not in failed])
     problems = len(outcome.problems)
     echo(
-        f"{written} written, {len(outcome.unchanged)} unchanged · {outcome.people} people · "
-        f"{problems} problem{'s' if problems != 1 else ''}"
+        f"{written} written, {len(outcome.unchanged)} unchanged · {counted(outcome.people, 'person', 'people')} · "
+        f"{counted(problems, 'problem')}"
     )
     return 2 if errors else 0
+
+
+def counted(count: int, one: str, many: str | None = None) -> str:
+    """`1 person`, `2 people`; `many` is `one` + s unless given."""
+    return f"{count} {one if count == 1 else many or one + 's'}"
 
 
 @contextmanager

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import NamedTuple
 
+from vaultkeeper.launch import counted
 from vaultkeeper.model import Focus, PersonState, Problem
 from vaultkeeper.standing import Standing
 
@@ -34,6 +35,7 @@ def table(rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
     """Rows padded into aligned columns (the last column is not padded)."""
     if not rows:
         return []
+    rows = [[" ".join(cell.split()) if not cell.isprintable() else cell for cell in row] for row in rows]  # one line each
     widths = [max(width(row[i]) for row in rows) for i in range(len(rows[0]))]
     out = []
     for row in rows:
@@ -120,7 +122,7 @@ def status_view(standing: Standing, problems: Iterable[Problem], preload: Callab
 def render_status(view: StatusView, style: Style = plain) -> str:
     """The terminal status view; `style` adds colour when the caller wants it."""
     today = view.today
-    lines = [style(f"vaultkeeper · {today.isoformat()} · {view.people} people", "head")]
+    lines = [style(f"vaultkeeper · {today.isoformat()} · {counted(view.people, 'person', 'people')}", "head")]
 
     def section(title: str, kind: str, rows: list[str]) -> None:
         if rows:
