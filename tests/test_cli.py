@@ -142,10 +142,12 @@ def test_status_terminal_view_sections_are_aligned():
 
 
 def test_status_terminal_view_keeps_each_person_on_one_line(make_vault):
-    root = make_vault({"People/Ada.md": '---\nname: "Ada\\nLovelace\\t| x"\nstage: new\n---\n'})
+    root = make_vault({"People/Ada.md": '---\nname: "Ada\\nLovelace\\t| x"\nstage: new\nideas: ["a\\nb"]\n---\n'})
     lines = run("status", str(root), "--today", "2026-11-25").output.splitlines()
     assert lines[0] == "vaultkeeper · 2026-11-25 · 1 person"
     assert "  Ada Lovelace | x  today  due 2026-11-25  never contacted  every 1 week" in lines
+    card = CliRunner().invoke(cli, ["show", "Ada", "--vault", str(root), "--today", "2026-11-25"]).output.splitlines()
+    assert card[0] == "Ada Lovelace | x  (People/Ada.md)" and "  - a b" in card
     assert json.loads(run("status", str(root), "--today", "2026-11-25", "--json").output)["people"][0]["name"] == (
         "Ada\nLovelace\t| x"  # the contract keeps the name as written
     )

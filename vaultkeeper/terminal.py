@@ -31,11 +31,17 @@ def width(text: str) -> int:
     )
 
 
+def _one_line(text: str) -> str:
+    """Text as one terminal line: a value written with a line break or a tab (YAML allows
+    them in a name or an idea) would break a row, so white space runs become one space."""
+    return text if text.isprintable() else " ".join(text.split())
+
+
 def table(rows: Sequence[Sequence[str]], indent: str = "  ") -> list[str]:
     """Rows padded into aligned columns (the last column is not padded)."""
     if not rows:
         return []
-    rows = [[" ".join(cell.split()) if not cell.isprintable() else cell for cell in row] for row in rows]  # one line each
+    rows = [[_one_line(cell) for cell in row] for row in rows]
     widths = [max(width(row[i]) for row in rows) for i in range(len(rows[0]))]
     out = []
     for row in rows:
@@ -147,7 +153,7 @@ def render_status(view: StatusView, style: Style = plain) -> str:
         title += " — over capacity: graduate or pause someone before taking on more"
     section(title, "bad" if focus.over_capacity else "head", table(focus_rows) or ["  (nobody yet)"])
     if focus.suggested_targets:
-        lines.append("  next up: " + ", ".join(focus.suggested_targets))
+        lines.append("  next up: " + _one_line(", ".join(focus.suggested_targets)))
 
     owes = view.owes
     section(
@@ -178,7 +184,7 @@ def render_status(view: StatusView, style: Style = plain) -> str:
 def render_card(state: PersonState, today: date, style: Style = plain) -> str:
     """One person's card for `vaultkeeper show`: state, reasons, items, timeline."""
     person, fields = state.person, state.person.fields
-    lines = [style(state.name, "head") + f"  ({person.path})"]
+    lines = [style(_one_line(state.name), "head") + f"  ({person.path})"]
     reasons = {
         "plan": "a planned interaction",
         "next": "the `next` date",
@@ -216,7 +222,7 @@ def render_card(state: PersonState, today: date, style: Style = plain) -> str:
             lines.append(style(title, "head"))
             lines.extend(body)
 
-    section("Ideas", [f"  - {idea}" for idea in fields.ideas])
+    section("Ideas", [f"  - {_one_line(idea)}" for idea in fields.ideas])
     section("Open loops", [f"  - {loop.text}  ({loop.path}:{loop.line})" for loop in person.open_loops])
     items = [
         f"  {i.date.isoformat()} {kind}: {text}"
