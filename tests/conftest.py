@@ -46,6 +46,19 @@ def make_vault(tmp_path: Path) -> MakeVault:
     return make
 
 
+def save_meanwhile(monkeypatch: pytest.MonkeyPatch, path: Path, text: str) -> None:
+    """As an editor would, save `text` to `path` while vaultkeeper writes: at the next fsync,
+    after vaultkeeper read the note and before it renames its new copy over it."""
+    real = os.fsync
+
+    def fsync(fd: int) -> None:
+        monkeypatch.setattr(os, "fsync", real)
+        path.write_text(text)
+        real(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+
+
 def report_of(root: Path, today: date = TODAY) -> Report:
     return load_vault(root).report(today)
 

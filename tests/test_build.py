@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import status_json
+from conftest import save_meanwhile, status_json
 
 import vaultkeeper.write as write_module
 from vaultkeeper.blocks import find_blocks
@@ -252,6 +252,17 @@ def test_a_crash_mid_write_leaves_the_old_page(make_vault, monkeypatch):
         vault = load_vault(root)
         apply_plan(plan_build(vault, __import__("datetime").date(2026, 11, 25)), root, "Relationships")
     assert snapshot(root) == before
+
+
+def test_a_note_saved_while_its_block_is_written_is_left_as_saved(make_vault, monkeypatch):
+    root = make_vault(VAULT)
+    save_meanwhile(monkeypatch, root / "Home.md", "# Home\n\nJust typed.\n")
+    result = build(root)
+    assert result.exit_code == 2
+    assert "Home.md: changed meanwhile; left as it is (run the command again)" in result.output
+    assert (root / "Home.md").read_text() == "# Home\n\nJust typed.\n"
+    assert not [p for p in root.rglob("*.tmp")]
+    assert build(root).exit_code == 0  # and the next build fills nothing: the markers are gone
 
 
 def test_read_only_output_folder_is_a_clear_error(make_vault, monkeypatch):

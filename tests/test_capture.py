@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import person, report_of
+from conftest import person, report_of, save_meanwhile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -173,6 +173,15 @@ def test_log_changes_only_the_intended_lines(make_vault, case):
     assert result.exit_code == 0, result.output
     assert (root / "People/Ada.md").read_bytes() == after.encode("utf-8")
     assert person(report_of(root), "Ada").last_contact == date(2026, 11, 25)
+
+
+def test_log_leaves_a_note_saved_meanwhile_as_saved(make_vault, monkeypatch):
+    root = make_vault({"People/Ada.md": "---\nstage: new\n---\n"})
+    save_meanwhile(monkeypatch, root / "People/Ada.md", "---\nstage: growing\n---\nJust typed.\n")
+    result = run(root, "log", "Ada", "coffee")
+    assert result.exit_code == 2
+    assert result.output == "Error: People/Ada.md: changed meanwhile; left as it is (run the command again)\n"
+    assert (root / "People/Ada.md").read_text() == "---\nstage: growing\n---\nJust typed.\n"
 
 
 def test_log_writes_through_a_linked_note_and_not_out_of_the_vault(make_vault, tmp_path):

@@ -4,7 +4,7 @@ import hashlib
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import person, report_of
+from conftest import person, report_of, save_meanwhile
 
 from vaultkeeper.cli import cli
 from vaultkeeper.contacts import read_linkedin, read_vcards
@@ -161,3 +161,18 @@ def test_a_contact_cannot_clash_with_one_created_earlier_in_the_same_import(make
     assert "created People/Ann Lee.md" in out
     assert "skipped Annie: matches People/Ann Lee.md" in out
     assert not (root / "People/Annie.md").exists()
+
+
+def test_update_leaves_a_note_saved_meanwhile_as_saved_and_goes_on(make_vault, tmp_path, monkeypatch):
+    root = make_vault({"People/Ada Lovelace.md": "---\nstage: new\n---\n", "People/Grace Hopper.md": ""})
+    cards = tmp_path / "cards.vcf"
+    cards.write_text(
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Ada Lovelace\nEMAIL:ada@example.com\nEND:VCARD\n"
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Grace Hopper\nEMAIL:grace@example.com\nEND:VCARD\n"
+    )
+    save_meanwhile(monkeypatch, root / "People/Ada Lovelace.md", "---\nstage: growing\n---\nJust typed.\n")
+    out = run(root, "vcard", str(cards), "--update")
+    assert "Ada Lovelace: People/Ada Lovelace.md: changed meanwhile; left as it is" in out
+    assert "People/Grace Hopper.md: email" in out
+    assert (root / "People/Ada Lovelace.md").read_text() == "---\nstage: growing\n---\nJust typed.\n"
+    assert (root / "People/Grace Hopper.md").read_text() == "---\nemail: grace@example.com\n---\n"

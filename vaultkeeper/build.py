@@ -6,7 +6,6 @@ Planning reads and renders only; applying is the only step that writes, so
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 from typing import NamedTuple
@@ -227,21 +226,12 @@ def apply_plan(plan: Plan, root: Path, output_dir: str) -> list[VaultkeeperError
         path = root / change.path
         try:
             inside(root, path.parent, change.path)
-            if change.stamp is not None and _stamp(path) != change.stamp:
-                errors.append(WriteError("changed while building; left alone (build again)", change.path))
-                continue
             if change.backup is not None and change.old is not None:
                 write_atomic(root / change.backup, change.old, change.backup)
-            write_atomic(path, change.new, change.path)
+            write_atomic(path, change.new, change.path, unchanged_since=change.stamp)
         except WriteError as error:
             errors.append(error)
     return errors
 
 
-def _stamp(path: Path) -> tuple[int, int] | None:
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    return (stat.st_size, stat.st_mtime_ns)
 

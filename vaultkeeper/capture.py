@@ -23,7 +23,7 @@ from vaultkeeper.people import Directory, fold
 from vaultkeeper.reading import context_for
 from vaultkeeper.scan import Layout
 from vaultkeeper.vault import Vault
-from vaultkeeper.write import write_atomic
+from vaultkeeper.write import Stamp, stamp_of, write_atomic
 
 _UNSAFE = re.compile(r'[/\\:*?"<>|#^\x00-\x1f\x7f]')
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.IGNORECASE)
@@ -208,7 +208,7 @@ def log_interaction(
     """Append a log entry to a person's note (and set `next`), changing nothing else."""
     rel = find_person(vault, name)
     path = vault.layout.root / rel
-    original = note_text(path, rel)
+    original, stamp = note_text(path, rel)
     gave, got = _items("--gave", gave), _items("--got", got)
     entry = log_entry(day.isoformat(), text, gave, got)
     try:
@@ -222,7 +222,7 @@ def log_interaction(
         raise UsageError(  # a value with a lone bracket or backtick ends or hides its field early
             f"the entry would not read back as given ({entry}): unbalanced brackets or backticks? Nothing written"
         )
-    write_atomic(path, updated.encode("utf-8"), rel, vault.layout.root)
+    write_atomic(path, updated.encode("utf-8"), rel, vault.layout.root, unchanged_since=stamp)
     return Logged(rel, line, entry)
 
 
@@ -245,11 +245,13 @@ def _items(option: str, values: tuple[str, ...]) -> tuple[str, ...]:
     return items
 
 
-def note_text(path: Path, rel: str) -> str:
-    """A note's text to edit; CaptureError if it is not UTF-8 (an edit would have to guess at
+def note_text(path: Path, rel: str) -> tuple[str, Stamp | None]:
+    """A note's text to edit, with its stamp before it was read (the write checks it: see
+    `write_atomic`); CaptureError if it is not UTF-8 (an edit would have to guess at
     bytes it cannot read)."""
+    stamp = stamp_of(path)
     try:
-        return path.read_bytes().decode("utf-8")
+        return path.read_bytes().decode("utf-8"), stamp
     except UnicodeDecodeError:
         raise CaptureError("not valid UTF-8; not editing it", rel) from None
 

@@ -17,7 +17,7 @@ from vaultkeeper.contacts import Contact, merge_duplicates
 from vaultkeeper.edit import EditError, set_key
 from vaultkeeper.errors import UsageError
 from vaultkeeper.vault import Vault
-from vaultkeeper.write import write_atomic
+from vaultkeeper.write import WriteError, write_atomic
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def import_contacts(
                 results.append(Result(contact.line, "skipped", f"{contact.name}: matches {next(iter(matches))}"))
             else:
                 results.append(_update(vault, next(iter(matches)), contact, dry_run))
-        except (CaptureError, UsageError, EditError, OSError) as error:
+        except (CaptureError, UsageError, EditError, WriteError, OSError) as error:
             results.append(Result(contact.line, "problem", f"{contact.name}: {error}"))
         if progress:
             progress(1)
@@ -88,7 +88,7 @@ def import_contacts(
 def _update(vault: Vault, rel: str, contact: Contact, dry_run: bool) -> Result:
     """Add the keys the note lacks, one front matter line each; keep every other byte."""
     path = vault.layout.root / rel
-    text = note_text(path, rel)
+    text, stamp = note_text(path, rel)
     split = front_matter.split(text.lstrip("\ufeff"))
     present = set(front_matter.key_lines(split.front or []))
     wanted = [(key, yaml_value(value)) for key, value in contact.fields()]
@@ -102,7 +102,7 @@ def _update(vault: Vault, rel: str, contact: Contact, dry_run: bool) -> Result:
     if not added:
         return Result(contact.line, "unchanged", f"{rel}: has every key already")
     if not dry_run:
-        write_atomic(path, text.encode("utf-8"), rel, vault.layout.root)
+        write_atomic(path, text.encode("utf-8"), rel, vault.layout.root, unchanged_since=stamp)
     return Result(contact.line, "updated", f"{rel}: {', '.join(added)}")
 
 

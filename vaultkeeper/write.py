@@ -19,13 +19,29 @@ def _default_mode() -> int:
     return 0o666 & ~mask
 
 
-def write_atomic(path: Path, data: bytes, shown: str, vault: Path | None = None) -> None:
+Stamp = tuple[int, int]  # a file's size and mtime in nanoseconds
+
+
+def stamp_of(path: Path) -> Stamp | None:
+    """The stamp of the file at `path` (through a link), or None if there is none."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return (stat.st_size, stat.st_mtime_ns)
+
+
+def write_atomic(
+    path: Path, data: bytes, shown: str, vault: Path | None = None, unchanged_since: Stamp | None = None
+) -> None:
     """Write via a temporary file in the same folder, fsync, then rename over `path`.
 
     A crash at any moment leaves either the old file or the new one. An existing
     file keeps its permissions; a symbolic link stays one (its file is replaced, as
     editors write), but not one that leads out of `vault`, if given: a cloned vault's link
     must not make vaultkeeper write elsewhere. `shown` is the vault-relative path for messages.
+    With `unchanged_since` (the stamp the file had when its text was read), a file that
+    has changed since, as when an editor saved it meanwhile, is left as it is: WriteError.
     """
     path = _through_link(path, vault, shown)
     try:
@@ -46,6 +62,8 @@ def write_atomic(path: Path, data: bytes, shown: str, vault: Path | None = None)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(temp, mode)
+        if unchanged_since is not None and stamp_of(path) != unchanged_since:  # checked last: the smallest gap
+            raise WriteError("changed meanwhile; left as it is (run the command again)", shown)
         os.replace(temp, path)
     except BaseException as error:
         with contextlib.suppress(OSError):
