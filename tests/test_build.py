@@ -158,6 +158,20 @@ def test_hand_edited_page_is_kept_as_a_copy(make_vault):
     assert (root / "Relationships/Focus.edited-2.md").read_text() == edited + "again\n"
 
 
+def test_a_page_edited_while_the_build_writes_is_kept_and_copied_by_the_next(make_vault, monkeypatch):
+    root = make_vault(VAULT)
+    build(root)
+    (root / "People/Alan.md").write_text("---\nstage: new\n---\n")  # every page changes
+    page = root / "Relationships/Follow-ups.md"
+    save_meanwhile(monkeypatch, page, "# Follow-ups — my notes\n")
+    result = build(root)
+    assert result.exit_code == 2
+    assert "Relationships/Follow-ups.md: changed meanwhile; left as it is" in result.output
+    assert page.read_text() == "# Follow-ups — my notes\n"
+    assert "your version is kept as Relationships/Follow-ups.edited.md" in build(root).stderr
+    assert (root / "Relationships/Follow-ups.edited.md").read_text() == "# Follow-ups — my notes\n"
+
+
 def test_force_overwrites_a_hand_edit(make_vault):
     root = make_vault(VAULT)
     build(root)

@@ -27,7 +27,7 @@ from vaultkeeper.pages import (
 )
 from vaultkeeper.vault import NoteSet, Vault
 from vaultkeeper.views import arrange
-from vaultkeeper.write import WriteError, ensure_folder, inside, write_atomic
+from vaultkeeper.write import Stamp, WriteError, ensure_folder, inside, stamp_of, write_atomic
 
 ICS_FILE = "vaultkeeper.ics"
 
@@ -39,7 +39,7 @@ class Change(NamedTuple):
     old: bytes | None
     new: bytes
     backup: str | None = None  # where a hand-edited page's text is kept first
-    stamp: tuple[int, int] | None = None  # (size, mtime_ns) the file must still have
+    stamp: Stamp | None = None  # what the file had when read: it must still have it (None: new)
 
     def diff(self) -> str:
         import difflib  # here: only --dry-run shows a diff
@@ -128,6 +128,7 @@ def _plan_output(plan: Plan, root: Path, rel: str, new: bytes, force: bool = Fal
     if path.is_symlink():
         plan.errors.append(WriteError("is a symlink; not replacing it", rel))
         return
+    stamp = stamp_of(path)  # a page edited after this read is not replaced (see `write_atomic`)
     try:
         old: bytes | None = path.read_bytes()
     except FileNotFoundError:
@@ -139,15 +140,15 @@ def _plan_output(plan: Plan, root: Path, rel: str, new: bytes, force: bool = Fal
         plan.unchanged.append(rel)
         return
     if old is None or force or not hand_edits:
-        plan.changes.append(Change(rel, old, new))
+        plan.changes.append(Change(rel, old, new, stamp=stamp))
         return
     current = old.decode("utf-8", "replace")
     if is_pristine(current) or has_conflict_markers(current):
-        plan.changes.append(Change(rel, old, new))
+        plan.changes.append(Change(rel, old, new, stamp=stamp))
         return
     backup = _backup_name(root, rel)
     plan.notices.append(f"{rel} was edited by hand; your version is kept as {backup}")
-    plan.changes.append(Change(rel, old, new, backup=backup))
+    plan.changes.append(Change(rel, old, new, backup=backup, stamp=stamp))
 
 
 def _backup_name(root: Path, rel: str) -> str:
@@ -165,8 +166,8 @@ def _plan_blocks(plan: Plan, root: Path, rel: str, rendered: dict[str, str]) -> 
     if path.is_symlink():
         plan.problems.append(Problem(rel, None, "vaultkeeper blocks in a symlinked note are not filled"))
         return
+    stamp = stamp_of(path)
     try:
-        stat = path.stat()
         old = path.read_bytes()
         text = old.decode("utf-8")
     except (OSError, UnicodeDecodeError):
@@ -179,7 +180,7 @@ def _plan_blocks(plan: Plan, root: Path, rel: str, rendered: dict[str, str]) -> 
     if new == old:
         plan.unchanged.append(rel)
     else:
-        plan.changes.append(Change(rel, old, new, stamp=(stat.st_size, stat.st_mtime_ns)))
+        plan.changes.append(Change(rel, old, new, stamp=stamp))
 
 
 def fill_blocks(text: str, rendered: dict[str, str]) -> str | list[tuple[int, str]]:
