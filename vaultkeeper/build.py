@@ -14,7 +14,7 @@ from vaultkeeper import front_matter
 from vaultkeeper.blocks import find_blocks
 from vaultkeeper.errors import VaultkeeperError
 from vaultkeeper.ics import calendar_text
-from vaultkeeper.model import Problem, sort_problems
+from vaultkeeper.model import Problem, Stamp, sort_problems
 from vaultkeeper.pages import (
     BLOCK_NAMES,
     PAGES,
@@ -27,7 +27,7 @@ from vaultkeeper.pages import (
 )
 from vaultkeeper.vault import NoteSet, Vault
 from vaultkeeper.views import arrange
-from vaultkeeper.write import Stamp, WriteError, ensure_folder, inside, stamp_of, write_atomic
+from vaultkeeper.write import WriteError, ensure_folder, inside, stamp_of, write_atomic
 
 ICS_FILE = "vaultkeeper.ics"
 
@@ -233,6 +233,3 @@ def apply_plan(plan: Plan, root: Path, output_dir: str) -> list[VaultkeeperError
         except WriteError as error:
             errors.append(error)
     return errors
-
-
-

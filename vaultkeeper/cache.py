@@ -27,9 +27,10 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from vaultkeeper import __version__
+from vaultkeeper.model import Stamp
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
@@ -52,11 +53,6 @@ CHECK = (
 
 class StaleState(Exception):
     """A row the saved state needs cannot be read: read the vault without the saved state."""
-
-
-class Stamp(NamedTuple):
-    size: int
-    mtime_ns: int
 
 
 UNREAD = Stamp(-1, -1)  # of a note listed but not read: no file has it, so it never matches

@@ -17,13 +17,13 @@ from vaultkeeper.config import CONFIG_PATH, DEFAULT_CONFIG_TEXT
 from vaultkeeper.dates import DateError, parse_iso_day
 from vaultkeeper.edit import EditError, append_log, log_entry, set_key, yaml_list, yaml_scalar
 from vaultkeeper.errors import UsageError, VaultkeeperError
-from vaultkeeper.model import STAGES, ParsedNote
+from vaultkeeper.model import STAGES, ParsedNote, Stamp
 from vaultkeeper.parse import Context, parse_note
 from vaultkeeper.people import Directory, fold
 from vaultkeeper.reading import context_for
 from vaultkeeper.scan import Layout
 from vaultkeeper.vault import Vault
-from vaultkeeper.write import Stamp, stamp_of, write_atomic
+from vaultkeeper.write import stamp_of, write_atomic
 
 _UNSAFE = re.compile(r'[/\\:*?"<>|#^\x00-\x1f\x7f]')
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.IGNORECASE)

@@ -24,6 +24,13 @@ STAGES = ("target", "new", "growing", "established", "dormant")
 made = tuple.__new__
 
 
+class Stamp(NamedTuple):
+    """A file as a stat sees it: a different stamp means a different file (or a changed one)."""
+
+    size: int
+    mtime_ns: int
+
+
 class Problem(NamedTuple):
     """Something wrong in the vault: shown to the user, never fatal."""
 

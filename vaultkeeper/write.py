@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from vaultkeeper.errors import VaultkeeperError
+from vaultkeeper.model import Stamp
 
 
 class WriteError(VaultkeeperError):
@@ -19,16 +20,13 @@ def _default_mode() -> int:
     return 0o666 & ~mask
 
 
-Stamp = tuple[int, int]  # a file's size and mtime in nanoseconds
-
-
 def stamp_of(path: Path) -> Stamp | None:
     """The stamp of the file at `path` (through a link), or None if there is none."""
     try:
         stat = os.stat(path)
     except OSError:
         return None
-    return (stat.st_size, stat.st_mtime_ns)
+    return Stamp(stat.st_size, stat.st_mtime_ns)
 
 
 def write_atomic(
