@@ -418,16 +418,22 @@ KEYS = (
 )
 
 
+def written(tmp_path_factory, files: dict[str, str]) -> Path:
+    """A new vault holding these files."""
+    root = tmp_path_factory.mktemp("vault")
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(text.encode())
+    return root
+
+
 @settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 @given(vaults())
 def test_status_json_agrees_with_a_plain_reading_of_the_spec(tmp_path_factory, drawn):
     files, crowd, today, settings, problems = drawn
-    root = tmp_path_factory.mktemp("vault")
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_bytes(text.encode())
+    root = written(tmp_path_factory, files)
     result = CliRunner().invoke(cli, ["status", str(root), "--today", today.isoformat(), "--json"])
     assert result.exit_code == 0, result.output
     got = json.loads(result.output)

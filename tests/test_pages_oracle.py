@@ -14,7 +14,7 @@ import re
 
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
-from test_oracle import vaults
+from test_oracle import vaults, written
 
 from vaultkeeper.cli import cli
 
@@ -57,10 +57,7 @@ def section_of(days: int) -> str:
 @given(vaults())
 def test_the_pages_show_what_status_says(tmp_path_factory, drawn):
     files, _, today, _, _ = drawn
-    root = tmp_path_factory.mktemp("vault")
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_bytes(text.encode())
+    root = written(tmp_path_factory, files)
     day = today.isoformat()
     status = json.loads(CliRunner().invoke(cli, ["status", str(root), "--today", day, "--json"]).output)
     result = CliRunner().invoke(cli, ["build", str(root), "--today", day])
