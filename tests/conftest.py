@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import settings
 
+from vaultkeeper import parse
 from vaultkeeper.cli import cli
 from vaultkeeper.model import Report
 from vaultkeeper.vault import load_vault
@@ -23,6 +24,12 @@ TODAY = date(2026, 11, 25)
 # and machine (no example database carried between runs).
 settings.register_profile("vaultkeeper", derandomize=True, database=None)
 settings.load_profile("vaultkeeper")
+
+# Python started by a test imports the installed vaultkeeper (compiled, from a wheel),
+# not the source tree in the working directory, which `-c` and `-m` put first on the path.
+os.environ["PYTHONSAFEPATH"] = "1"
+
+PLAIN = parse.__file__.endswith(".py")  # vaultkeeper installed without its compiled modules (see setup.py)
 
 MakeVault = Callable[[dict[str, str | bytes]], Path]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import by_name, status_json
+from conftest import PLAIN, by_name, status_json
 
 import vaultkeeper
 from vaultkeeper.cli import cli
@@ -176,9 +176,12 @@ def test_doctor_on_the_sample_vault():
     ]
 
 
+VERSION = f"vaultkeeper, version {vaultkeeper.__version__} ({'plain Python' if PLAIN else 'compiled'})\n"
+
+
 def test_version():
     result = run("--version")
-    assert result.exit_code == 0 and vaultkeeper.__version__ in result.output
+    assert result.exit_code == 0 and result.output == VERSION
 
 
 def _commands(group=cli, prefix=()):
@@ -198,7 +201,7 @@ def test_every_command_has_help_with_an_example(command):
 @pytest.mark.parametrize("command", list(_commands()), ids=" ".join)
 def test_every_command_has_version(command):
     result = run(*command, "--version")
-    assert result.exit_code == 0 and result.output == f"vaultkeeper, version {vaultkeeper.__version__}\n"
+    assert result.exit_code == 0 and result.output == VERSION
 
 
 def test_every_command_is_in_the_readme():

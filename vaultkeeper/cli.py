@@ -60,7 +60,6 @@ def _fail(message: str) -> click.ClickException:
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="vaultkeeper")
 @click.option("--debug", is_flag=True, help="Show a full traceback when something fails.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
@@ -481,21 +480,24 @@ def export_ics(vault: str | None, out: str | None, today: str | None, no_cache: 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value and not ctx.resilient_parsing:
-        click.echo(f"vaultkeeper, version {__version__}")
+        from vaultkeeper import parse  # compiled or not, as installed (see setup.py)
+
+        kind = "plain Python" if parse.__file__.endswith(".py") else "compiled"
+        click.echo(f"vaultkeeper, version {__version__} ({kind})")
         ctx.exit()
 
 
-def _add_version_options(group: click.Group) -> None:
+def _add_version_options(command: click.Command) -> None:
     """`--version` works on every command, not only on `vaultkeeper` itself."""
-    for command in group.commands.values():
-        command.params.append(
-            click.Option(
-                ["--version"], is_flag=True, expose_value=False, is_eager=True,
-                callback=_print_version, help="Show the version and exit.",
-            )  # fmt: skip
-        )
-        if isinstance(command, click.Group):
-            _add_version_options(command)
+    command.params.append(
+        click.Option(
+            ["--version"], is_flag=True, expose_value=False, is_eager=True,
+            callback=_print_version, help="Show the version and exit.",
+        )  # fmt: skip
+    )
+    if isinstance(command, click.Group):
+        for subcommand in command.commands.values():
+            _add_version_options(subcommand)
 
 
 _add_version_options(cli)

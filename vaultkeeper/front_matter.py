@@ -27,10 +27,9 @@ def _loader() -> Any:
     """
     import yaml
 
-    base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-    class Loader(base):  # type: ignore[misc, valid-type]
-        yaml_implicit_resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    resolvers: dict[str, list[tuple[str, re.Pattern[str]]]] = {}
+    Loader: Any = type("Loader", (base,), {"yaml_implicit_resolvers": resolvers})  # (mypyc compiles no class here)
 
     Loader.add_implicit_resolver("tag:yaml.org,2002:null", _NULL, ["~", "n", "N", ""])
     Loader.add_implicit_resolver("tag:yaml.org,2002:bool", _BOOL, list("tTfF"))
@@ -76,7 +75,7 @@ def load(front: list[str]) -> tuple[dict[str, Any], tuple[int | None, str] | Non
     source = "\n".join(front)
     if not source.strip():
         return {}, None
-    data = _simple(front)
+    data: object = _simple(front)  # (YAML's may be anything: see below)
     if data is None:
         data, problem = _yaml(source, len(front))
         if problem:

@@ -211,8 +211,8 @@ class _NoteReader:
         if _present(meta.get("birthday")):
             try:
                 birthday = parse_birthday(meta["birthday"])
-            except DateError as error:
-                self.problem(self.line_of("birthday"), f"birthday: {error}")
+            except DateError as not_a_birthday:  # (another name than above's: mypyc gives a name one type)
+                self.problem(self.line_of("birthday"), f"birthday: {not_a_birthday}")
         return made(  # a key the note does not set is not looked at again
             PersonFields,
             (
