@@ -30,6 +30,7 @@ COMPILED = [
     "vaultkeeper/markdown.py",
     "vaultkeeper/model.py",
     "vaultkeeper/parse.py",
+    "vaultkeeper/people.py",
     "vaultkeeper/views.py",
 ]
 

@@ -383,8 +383,8 @@ def test_the_saved_index_is_written_and_loaded_only_as_needed(tmp_path):
     cache = ParseCache(root)
     notes = NoteSet.read(read_layout_of(root), cache)
     assert notes.vault().at(TODAY).states["People/Ada.md"].last_contact == date(2026, 11, 24)
-    for loaded in (notes.index.directory.__dict__["by_key"], notes.index.__dict__["_owners"]):
-        assert type(loaded) is bytes  # nobody was looked up by name
+    for held in (notes.index.directory.held_keys, notes.index._held_owners):
+        assert type(held) is bytes  # nobody was looked up by name
     cache.close()
     run_build(root, TODAY)
     assert index_row() == before

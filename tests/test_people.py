@@ -254,18 +254,15 @@ def test_saved_path_sets_load_on_first_use_and_bad_bytes_are_stale():
     import pytest
 
     from vaultkeeper.cache import StaleState
-    from vaultkeeper.people import PathSets, SavedPathSets
+    from vaultkeeper.people import Directory, PathSets
 
-    class Holder:
-        sets = SavedPathSets()
-
-    holder = Holder()
-    holder.sets = marshal.dumps({"ada": "People/Ada.md"})
-    assert type(holder.__dict__["sets"]) is bytes
-    holder.sets.add("bob", "People/Bob.md")  # loaded as PathSets on first use
-    assert isinstance(holder.sets, PathSets)
-    assert marshal.loads(SavedPathSets.saved(holder.sets)) == {"ada": "People/Ada.md", "bob": "People/Bob.md"}
+    directory = Directory()
+    directory.held_keys = marshal.dumps({"ada": "People/Ada.md"})
+    assert type(directory.held_keys) is bytes
+    directory.by_key.add("bob", "People/Bob.md")  # loaded as PathSets on first use
+    assert isinstance(directory.held_keys, PathSets)
+    assert directory.held_keys.by_key == {"ada": "People/Ada.md", "bob": "People/Bob.md"}
     for bad in (b"\x00", marshal.dumps([1])):
-        holder.sets = bad
+        directory.held_keys = bad
         with pytest.raises(StaleState):
-            holder.sets.get("ada")
+            directory.by_key.get("ada")

@@ -85,45 +85,40 @@ class PathSets:
                 self.by_key[key] = found.pop()
 
 
-class SavedPathSets:
-    """An attribute holding PathSets that may be set to their marshalled bytes, loaded on
-    first use: a build that never looks up a name need not load them all. Bytes that are
-    not such a mapping raise `StaleState`, as an unreadable cache row does."""
+def _loaded(held: PathSets | bytes, name: str) -> PathSets:
+    """PathSets, from their marshalled bytes if restored so (see `PeopleIndex.restore`): a
+    build that never looks up a name need not load them all. Bytes that are not such a
+    mapping raise `StaleState`, as an unreadable cache row does."""
+    if not isinstance(held, bytes):
+        return held
+    try:
+        value = marshal.loads(held)
+    except (ValueError, EOFError, TypeError):
+        value = None
+    if not isinstance(value, dict):
+        raise StaleState(f"saved {name} unreadable")
+    return PathSets(value)
 
-    def __set_name__(self, owner: type, name: str) -> None:
-        self.name = name
 
-    def __get__(self, obj: Any, objtype: type | None = None) -> PathSets:
-        value = obj.__dict__[self.name]
-        if type(value) is bytes:
-            try:
-                loaded = marshal.loads(value)
-            except (ValueError, EOFError, TypeError):
-                loaded = None
-            if not isinstance(loaded, dict):
-                raise StaleState(f"saved {self.name} unreadable")
-            value = obj.__dict__[self.name] = PathSets(loaded)
-        return value
-
-    def __set__(self, obj: Any, value: PathSets | bytes) -> None:
-        obj.__dict__[self.name] = value
-
-    @staticmethod
-    def saved(value: PathSets) -> bytes:
-        return marshal.dumps(value.by_key)
+def _marshalled(sets: PathSets) -> bytes:
+    return marshal.dumps(sets.by_key)
 
 
 class Directory:
     """Finds the person a link or a name means (SPEC 5); people can come and go."""
 
-    by_key = SavedPathSets()  # name, file name or alias (folded) -> people
-
     def __init__(self, people: dict[str, PersonFields] | None = None):
         self.people: MutableMapping[str, PersonFields] = {}
-        self.by_key = PathSets()
+        self.held_keys: PathSets | bytes = PathSets()  # see `by_key`
         self._by_path: dict[str, str] | None = None  # made from `people` when a path-form link first needs it
         for path, fields in (people or {}).items():
             self.add(path, fields)
+
+    @property
+    def by_key(self) -> PathSets:
+        """Name, file name or alias (folded) -> people."""
+        self.held_keys = keys = _loaded(self.held_keys, "by_key")
+        return keys
 
     @staticmethod
     def keys(path: str, fields: PersonFields | Names) -> set[str]:
@@ -222,16 +217,13 @@ def _fields(note: ParsedNote) -> PersonFields:
 class PeopleIndex:
     """All people of a vault, kept current one note at a time."""
 
-    _link_users = SavedPathSets()  # link key -> notes using it
-    _owners = SavedPathSets()  # name or file name -> people
-
     def __init__(self) -> None:
         self.notes: MutableMapping[str, ParsedNote] = {}
         self.directory = Directory()
         self._resolved: MutableMapping[str, _Resolved] = {}  # only notes that link someone
         self._sources = PathSets()  # person -> notes contributing
-        self._link_users = PathSets()
-        self._owners = PathSets()
+        self._held_link_users: PathSets | bytes = PathSets()  # see `_link_users`
+        self._held_owners: PathSets | bytes = PathSets()  # see `_owners`
         self._people: LazyMap[str, Person] = LazyMap(self._make_person)
         self._dirty: set[str] = set()
         self._changes: set[str] = set()
@@ -240,6 +232,18 @@ class PeopleIndex:
         self._re_resolved: set[str] = set()  # notes resolved since the last take_resolved_changes()
         self.names_or_links_changed = True  # since restored: whether `snapshot` differs from what was restored
         self._own_notes: tuple[date, dict[str, bytes]] | None = None  # given to `fill`, until a note changes
+
+    @property
+    def _link_users(self) -> PathSets:
+        """Link key -> notes using it."""
+        self._held_link_users = users = _loaded(self._held_link_users, "link_users")
+        return users
+
+    @property
+    def _owners(self) -> PathSets:
+        """Name or file name -> people."""
+        self._held_owners = owners = _loaded(self._held_owners, "owners")
+        return owners
 
     # --- changes ------------------------------------------------------------
 
@@ -422,10 +426,10 @@ class PeopleIndex:
         return {
             "people": list(self.directory.people),
             "resolved": list(self._resolved),
-            "by_key": SavedPathSets.saved(self.directory.by_key),  # loaded when a name is looked up
+            "by_key": _marshalled(self.directory.by_key),  # loaded when a name is looked up
             "sources": self._sources.by_key,
-            "link_users": SavedPathSets.saved(self._link_users),
-            "owners": SavedPathSets.saved(self._owners),
+            "link_users": _marshalled(self._link_users),
+            "owners": _marshalled(self._owners),
             "ambiguous": self._ambiguous,
             "duplicates": self._duplicates,
         }
@@ -443,11 +447,11 @@ class PeopleIndex:
         index = cls()
         index.notes = LazyMap(note_of, paths)
         index.directory.people = LazyMap(lambda path: _fields(peek(index.notes, path)), saved["people"])
-        index.directory.by_key = _saved(saved["by_key"], bytes)
+        index.directory.held_keys = _saved(saved["by_key"], bytes)
         index._resolved = LazyMap(resolved_of, saved["resolved"])
         index._sources = PathSets(_saved(saved["sources"], dict))
-        index._link_users = _saved(saved["link_users"], bytes)
-        index._owners = _saved(saved["owners"], bytes)
+        index._held_link_users = _saved(saved["link_users"], bytes)
+        index._held_owners = _saved(saved["owners"], bytes)
         index._ambiguous = saved["ambiguous"]
         index._duplicates = saved["duplicates"]
         index._people = LazyMap(index._make_person, saved["people"])
