@@ -2,7 +2,7 @@
 
 The metadata is in pyproject.toml; this file only adds the compiled modules.
 They are the same source, type-checked and translated to C: a cold build of
-10,000 people takes about a sixth less CPU (docs/benchmarks.md). Nothing is
+10,000 people takes about a sixth less time and CPU (docs/benchmarks.md). Nothing is
 compiled for an editable install (an edit to a module must take effect), nor
 with VAULTKEEPER_PURE=1; and if compiling fails (no C compiler, no Python
 headers), vaultkeeper is installed as plain Python, which behaves the same.
