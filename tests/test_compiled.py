@@ -22,8 +22,11 @@ import pytest
 from conftest import PLAIN
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_interactions import BODY_PIECES, DAILY_LINES, LOG_LINES
 from test_oracle import vaults
 from test_robustness import FAR_DAYS, ODD_FRONT
+
+from vaultkeeper.parse import Context, parse_note
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -156,3 +159,46 @@ def test_the_sample_and_a_generated_vault_come_out_the_same(tmp_path):
         files = {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
         chosen[name] = (files, date(2026, 11, 25))
     run_both(tmp_path, chosen)
+
+
+# Parses each note (path, its bytes as Latin-1 text, in the people folder, daily date) and
+# prints the parses' reprs.
+PARSE_DRIVER = """
+import json, sys
+from datetime import date
+from vaultkeeper.parse import Context, parse_note
+parses = []
+for path, text, people, day in json.load(sys.stdin):
+    context = Context(people, date.fromisoformat(day) if day else None)
+    parses.append(repr(parse_note(path, text.encode("latin-1"), context)))
+print(json.dumps(parses))
+"""
+
+FRONT_TEXT = ODD_FRONT.map(lambda front: "---\n" + "".join(f"{key}: {value}\n" for key, value in front.items()) + "---\n")
+NOTES = st.one_of(
+    st.tuples(FRONT_TEXT, st.lists(LOG_LINES, max_size=10)).map(lambda t: t[0] + "## Log\n" + "\n".join(t[1]) + "\n"),
+    BODY_PIECES,
+    st.lists(DAILY_LINES, max_size=6).map("\n".join),
+    st.text(max_size=200),
+)
+PLACES = st.sampled_from([("People/X.md", True, None), ("Notes/X.md", False, None), ("Daily/2026-11-20.md", False, "2026-11-20")])
+
+
+def test_any_note_parses_the_same(tmp_path):
+    """The parser on drawn text, here (compiled) and in a plain Python."""
+    notes = []
+    for text, (path, people, day), crlf in drawn(st.tuples(NOTES, PLACES, st.booleans()), 400):
+        data = (text.replace("\n", "\r\n") if crlf else text).encode("utf-8", "surrogatepass")
+        notes.append((path, data.decode("latin-1"), people, day))
+    done = subprocess.run(
+        [sys.executable, "-c", PARSE_DRIVER],
+        input=json.dumps(notes),
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(plain_copy(tmp_path))},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    for (path, text, people, day), plain in zip(notes, json.loads(done.stdout), strict=True):
+        context = Context(people, date.fromisoformat(day) if day else None)
+        assert repr(parse_note(path, text.encode("latin-1"), context)) == plain, text

@@ -209,8 +209,9 @@ ODD_VALUES = (
     FAR_DAYS.map(date.isoformat)
     | st.integers(-(10**20), 10**20).map(str)
     | st.sampled_from(
-        ["", "~", "true", ".inf", "-.nan", "1e400", "0", "2w", "999999999 days", "100000 years", "[[Ada]]", "[]",
-         "{}", "[a, b]", "{a: 1}", "--02-29", "13-01", "2026-11-20T14:30", "target", "new", "dormant", "&a x", "*a"]
+        ["", "~", "true", ".inf", "-.nan", "1e400", "nan", "-inf", "1" + "0" * 400, "0", "2w", "999999999 days",
+         "100000 years", "[[Ada]]", "[]", "{}", "[a, b]", "{a: 1}", "--02-29", "13-01", "2026-11-20T14:30", "target",
+         "new", "dormant", "&a x", "*a"]
     )  # fmt: skip
     | st.text(st.characters(blacklist_categories=("Cs", "Cc")), max_size=12).map(json.dumps)
 )
@@ -253,4 +254,29 @@ def test_odd_values_never_stop_a_command(tmp_path_factory, people, today):
     for command in (["build", *day], ["status", *day], ["status", "--json", *day], ["doctor"], ["export", "ics", *day]):
         result = CliRunner().invoke(cli, [*command, str(root)])
         assert result.exit_code in (0, 1) and "internal error" not in result.output, (command, result.output)
+        if "--json" in command:  # strict JSON: no NaN or Infinity, which Python would read
+            json.loads(result.output, parse_constant=lambda constant: pytest.fail(f"{constant} in status --json"))
     assert CliRunner().invoke(cli, ["build", str(root), *day, "--check"]).exit_code == 0  # the build settled
+
+
+@pytest.mark.parametrize("value", ["1" + "0" * 400, "'1e400'", "1e400", "nan", "-inf", ".inf", "1.5e308e1"])
+def test_a_priority_that_is_no_finite_number_is_a_problem(make_vault, value):
+    """A number too large for a float, infinite or not a number would sort oddly (and is
+    no JSON): it counts as 0, with a problem; it stopped every command once."""
+    root = make_vault({"People/Ada.md": f"---\nstage: target\npriority: {value}\n---\n", **GOOD})
+    got = status_json(root)
+    assert by_name(got)["Ada"]["priority"] == 0
+    assert [p["message"].split(", not ")[0] for p in got["problems"]] == ["priority: expected a number"]
+
+
+def test_priorities_in_status_json(make_vault):
+    """Whole numbers as ints, as far as a float holds them exactly."""
+    root = make_vault({
+        "People/A.md": "---\nstage: target\npriority: 2\n---\n",
+        "People/B.md": "---\nstage: target\npriority: 2.5\n---\n",
+        "People/C.md": "---\nstage: target\npriority: '-3'\n---\n",
+        "People/D.md": "---\nstage: target\npriority: 1000000000000000000000000000000\n---\n",
+    })  # fmt: skip
+    got = status_json(root)
+    assert [by_name(got)[name]["priority"] for name in "ABCD"] == [2, 2.5, -3, 1e30]
+    assert got["focus"]["suggested_targets"] == ["D", "B", "A"]

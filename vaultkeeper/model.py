@@ -111,7 +111,7 @@ class PersonFields(NamedTuple):
     met: date | None = None
     birthday: Birthday | None = None
     focus: bool | None = None
-    priority: float = 0
+    priority: float = 0.0
     ideas: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     extra: tuple[tuple[str, str], ...] = ()

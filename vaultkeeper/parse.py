@@ -6,6 +6,7 @@ re-parsed alone when it changes. Bad input becomes a Problem, never an exception
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from datetime import date
@@ -227,7 +228,7 @@ class _NoteReader:
                 self.date_value("met") if "met" in meta else None,
                 birthday,
                 self.bool_value("focus") if "focus" in meta else None,
-                self.number_value("priority") if "priority" in meta else 0,
+                self.number_value("priority") if "priority" in meta else 0.0,
                 tuple(self.text_list("ideas")) if "ideas" in meta else (),
                 tuple(self.front_tags()) if "tags" in meta else (),
                 tuple(
@@ -287,18 +288,21 @@ class _NoteReader:
         return None
 
     def number_value(self, key: str) -> float:
+        """A finite number, always a float (an int where a float is declared is one to
+        compiled code, not to plain Python); 0 with a problem for anything else."""
         value = self.meta.get(key)
         if not _present(value):
-            return 0
+            return 0.0
         if isinstance(value, bool):
-            return 1 if value else 0
-        if isinstance(value, (int, float)):
-            return value
+            return 1.0 if value else 0.0
         try:
-            return float(str(value).strip())
-        except ValueError:
+            number = float(value if isinstance(value, (int, float)) else str(value).strip())
+        except (ValueError, OverflowError):
+            number = math.nan
+        if not math.isfinite(number):  # nor infinite: it would sort oddly and is not JSON
             self.problem(self.line_of(key), f"{key}: expected a number, not {value!r}")
-            return 0
+            return 0.0
+        return number
 
     def meeting(self, daily: date | None) -> Meeting | None:
         key = next((k for k in ATTENDEE_KEYS if _present(self.meta.get(k))), None)
