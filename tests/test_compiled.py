@@ -4,8 +4,9 @@ mypyc translates the source to C. A mistranslation, or a value of a type the
 annotations do not admit (a compiled function checks them where plain Python
 does not), would make the compiled vaultkeeper differ from the plain one: both
 run the same commands on the same vaults, each in a Python of its own, and must
-print the same and leave every file the same. Skipped where vaultkeeper is
-installed as plain Python (an editable install, or no C compiler).
+print the same and leave every file the same; and both parse drawn notes alike.
+Skipped where vaultkeeper is installed as plain Python (an editable install, or
+no C compiler).
 """
 
 from __future__ import annotations

@@ -288,8 +288,8 @@ class _NoteReader:
         return None
 
     def number_value(self, key: str) -> float:
-        """A finite number, always a float (an int where a float is declared is one to
-        compiled code, not to plain Python); 0 with a problem for anything else."""
+        """A finite number, always a float (compiled code makes an int returned here one, so
+        plain Python must too); 0 with a problem for anything else."""
         value = self.meta.get(key)
         if not _present(value):
             return 0.0
@@ -299,7 +299,7 @@ class _NoteReader:
             number = float(value if isinstance(value, (int, float)) else str(value).strip())
         except (ValueError, OverflowError):
             number = math.nan
-        if not math.isfinite(number):  # nor infinite: it would sort oddly and is not JSON
+        if not math.isfinite(number):  # NaN sorts unpredictably; neither it nor infinity is JSON
             self.problem(self.line_of(key), f"{key}: expected a number, not {value!r}")
             return 0.0
         return number

@@ -17,7 +17,7 @@ def _iso(day: date | None) -> str | None:
 
 def _number(value: float) -> int | float:
     """A whole number as an int, unless too large for a float to hold it exactly."""
-    return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    return int(value) if float(value).is_integer() and abs(value) < 2**53 else value
 
 
 def person_json(state: PersonState) -> dict[str, Any]:
