@@ -276,7 +276,10 @@ def test_priorities_in_status_json(make_vault):
         "People/B.md": "---\nstage: target\npriority: 2.5\n---\n",
         "People/C.md": "---\nstage: target\npriority: '-3'\n---\n",
         "People/D.md": "---\nstage: target\npriority: 1000000000000000000000000000000\n---\n",
+        "People/E.md": "---\nstage: target\npriority: true\n---\n",  # SPEC 2: true = 1, false = 0
+        "People/F.md": "---\nstage: target\npriority: false\n---\n",
     })  # fmt: skip
     got = status_json(root)
-    assert [by_name(got)[name]["priority"] for name in "ABCD"] == [2, 2.5, -3, 1e30]
+    assert [by_name(got)[name]["priority"] for name in "ABCDEF"] == [2, 2.5, -3, 1e30, 1, 0]
     assert got["focus"]["suggested_targets"] == ["D", "B", "A"]
+    assert not got["problems"]
