@@ -1,6 +1,7 @@
 """A full read's rows saved by a forked process while the build plans: the same cache, and
 nothing saved that another process's save would contradict."""
 
+import contextlib
 import marshal
 import os
 import pickle
@@ -104,21 +105,39 @@ def test_builds_after_random_edits_with_rows_saved_aside(tmp_path, aside):
         assert_rows_resolve_as_a_fresh_read(root)
 
 
-def test_the_forked_process_leaves_the_log_empty_for_the_builds_own_save(tmp_path, aside, monkeypatch):
-    """Else the build's save, a tenth of the size, checkpoints all the aside wrote."""
+def test_the_forked_process_saves_in_place_and_leaves_the_log_empty_for_the_builds_own_save(
+    tmp_path, aside, monkeypatch
+):
+    """Through the rollback journal: its rows written once, not into the log and again into
+    the database; and the build's save, a tenth of the size, checkpoints none of them."""
     root = linked_vault(tmp_path)
     log = Path(f"{root / CACHE_FILE}-wal")
+    modes = tmp_path / "modes"
     sizes = []
-    save = vaultkeeper.vault.NoteSet.save
+    save, rollback_journal = vaultkeeper.vault.NoteSet.save, ParseCache.rollback_journal
+
+    @contextlib.contextmanager
+    def seen(cache):
+        with rollback_journal(cache):
+            with modes.open("a") as out:  # written by the forked process
+                out.write(cache.db.execute("PRAGMA journal_mode").fetchone()[0])
+            yield
 
     def save_after_the_aside(notes, cache):
         saved = notes._aside is not None and notes._aside.saved()  # waits for it
-        sizes.append((saved, log.stat().st_size))
+        sizes.append((saved, log.stat().st_size if log.exists() else 0))
         save(notes, cache)
 
+    monkeypatch.setattr(ParseCache, "rollback_journal", seen)
     monkeypatch.setattr(vaultkeeper.vault.NoteSet, "save", save_after_the_aside)
     run_build(root, TODAY)
+    assert modes.read_text() == "delete"
     assert sizes == [(True, 0)]
+    db = sqlite3.connect(root / CACHE_FILE)
+    try:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        db.close()
     assert_as_without_cache(root)
 
 

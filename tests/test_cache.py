@@ -239,6 +239,50 @@ def test_emptying_the_log_never_waits_for_another_reader(tmp_path):
         cache.close()
 
 
+def journal_mode(db: sqlite3.Connection) -> str:
+    return db.execute("PRAGMA journal_mode").fetchone()[0]
+
+
+def test_a_save_goes_through_the_rollback_journal_when_no_one_else_has_the_cache_open(tmp_path):
+    """Written once in place, instead of into the log and again into the database."""
+    root = vault(tmp_path)
+    run_build(root, TODAY)
+    cache = ParseCache(root)
+    rows = cache.db.execute("SELECT count(*) FROM notes").fetchone()[0]
+    with cache.rollback_journal():
+        assert journal_mode(cache.db) == "delete"
+        assert cache.store([], "x", {"Home.md"}, {}, None)
+    assert journal_mode(cache.db) == "wal"  # back to the log, which lets readers and a writer share it
+    cache.close()
+    assert not Path(f"{root / CACHE_FILE}-journal").exists()
+    db = sqlite3.connect(root / CACHE_FILE)
+    try:
+        assert journal_mode(db) == "wal"
+        assert db.execute("SELECT count(*) FROM notes").fetchone()[0] == rows - 1
+    finally:
+        db.close()
+
+
+def test_with_another_connection_open_a_save_goes_through_the_log_at_once(tmp_path):
+    root = vault(tmp_path)
+    run_build(root, TODAY)
+    cache = ParseCache(root)
+    rows = cache.db.execute("SELECT count(*) FROM notes").fetchone()[0]
+    other = sqlite3.connect(root / CACHE_FILE, isolation_level=None)  # watch, say, between two reads
+    try:
+        assert other.execute("SELECT count(*) FROM notes").fetchone()[0] == rows
+        started = time.monotonic()
+        with cache.rollback_journal():
+            assert journal_mode(cache.db) == "wal"
+            assert cache.store([], "x", {"Home.md"}, {}, None)
+        assert time.monotonic() - started < 2.5  # no waiting for the other connection (not 5 s)
+        assert Path(f"{root / CACHE_FILE}-wal").stat().st_size == 0  # emptied into the database after
+        assert other.execute("SELECT count(*) FROM notes").fetchone()[0] == rows - 1
+    finally:
+        other.close()
+        cache.close()
+
+
 def test_stamp_and_hash_rules(tmp_path):
     root = vault(tmp_path)
     layout = read_layout_of(root)

@@ -7,8 +7,10 @@ links resolved to) while this one computes and renders; the build then saves
 only what changed since, and the joined state. The copy's transaction is the
 cache's usual one: it saves nothing if another process saved since this
 one's check, and it bumps the generation, so this process's later save is
-refused if anyone else saved in between. If the copy fails, this process
-saves everything itself, as it would have.
+refused if anyone else saved in between. It writes through SQLite's rollback
+journal when no one else has the cache open, which writes the rows once (see
+`ParseCache.rollback_journal`). If the copy fails, this process saves
+everything itself, as it would have.
 """
 
 from __future__ import annotations
@@ -55,9 +57,9 @@ def save_aside(
     if pid == 0:  # the copy: save, then leave at once (no cleanup of what is this process's)
         code = 1
         try:
-            if cache.store(entries, context, gone, resolved, None, reset_resolved=True):
-                cache.empty_log()
-                code = 0
+            with cache.rollback_journal():
+                if cache.store(entries, context, gone, resolved, None, reset_resolved=True):
+                    code = 0
         finally:
             os._exit(code)
     return Aside(pid, resolved)
