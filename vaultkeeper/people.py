@@ -254,28 +254,36 @@ class PeopleIndex:
         linking: list[str],
         own: tuple[date, dict[str, bytes]] | None = None,
         links_of: Callable[[str], ParsedNote] | None = None,
+        named: bool = False,
     ) -> None:
         """Join a whole vault at once: everyone's names first, then each note in `linking`
         (see `may_link`) resolved once; putting notes one by one resolves a note again
         whenever a person it links comes later. Values made from a lazy `notes` (which
-        may hold the notes encoded) are not kept; `people` are everyone's names, `own`
-        (for a day) what sorting people needs of their own notes (see `take_contacts`),
-        `links_of` what resolving a note needs of it, if cheaper to make than the note."""
+        may hold the notes encoded) are not kept; `people` are everyone's names (with
+        `named`, each given to `name` already), `own` (for a day) what sorting people
+        needs of their own notes (see `take_contacts`), `links_of` what resolving a note
+        needs of it, if cheaper to make than the note."""
         assert not self.notes, "fill an empty index"
         self.notes = notes
         self._own_notes = own
         self.directory.people = LazyMap(lambda path: _fields(peek(notes, path)), people)  # not kept: made again
-        by_key, owners = self.directory.by_key, self._owners
-        for path, names in people.items():  # `add_names` and `_own`, each key folded once
-            owned = {fold(names.name), fold(_stem(path))}
-            for key in owned:
-                owners.add(key, path)
-            for key in owned.union([fold(alias) for alias in names.aliases]):
-                by_key.add(key, path)
-        self._duplicates.update(key for key, paths in owners.by_key.items() if type(paths) is not str)
+        if not named:
+            for path, names in people.items():
+                self.name(path, names)
+        self._duplicates.update(key for key, paths in self._owners.by_key.items() if type(paths) is not str)
         self._dirty.update(people)
         for source in linking:
             self._resolve(source, links_of(source) if links_of is not None else None)
+
+    def name(self, path: str, names: Names) -> None:
+        """Before `fill`: a person's names, found by (`add_names` and `_own`, each key folded
+        once). A full read gives them as it reads, while the other process reads too."""
+        owned = {fold(names.name), fold(_stem(path))}
+        for key in owned:
+            self._owners.add(key, path)
+        by_key = self.directory.by_key
+        for key in owned.union([fold(alias) for alias in names.aliases]):
+            by_key.add(key, path)
 
     def put(self, note: ParsedNote) -> None:
         """Add a note, or replace the one at its path."""

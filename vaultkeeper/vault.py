@@ -149,6 +149,7 @@ class NoteSet:
         def hold(path: str, brief: Gist) -> None:
             if brief.names is not None:
                 people[path] = brief.names
+                self.index.name(path, brief.names)  # folded now: the join waits for no one
                 if brief.own is not None:
                     own[path] = brief.own
             if brief.links:
@@ -168,7 +169,8 @@ class NoteSet:
                 progress(1)
         decoded = LazyMap(lambda path: codec.loads(blobs[path]), blobs)
         own_notes = (today, own) if today is not None else None
-        self.index.fill(decoded, people, sorted(linking), own_notes, lambda path: codec.loads_links(blobs[path]))
+        links_of = codec.loads_links
+        self.index.fill(decoded, people, sorted(linking), own_notes, lambda path: links_of(blobs[path]), named=True)
         return self
 
     def _update(
