@@ -27,7 +27,7 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from vaultkeeper import __version__
 from vaultkeeper.model import Stamp
@@ -50,6 +50,14 @@ CHECK = (
     "SELECT path, CASE WHEN context = ? THEN size END,"
     " CASE WHEN mtime_ns < stored_ns - ? THEN mtime_ns END FROM notes"
 )
+
+
+class SavedState(NamedTuple):
+    """The joined state as a build saves it, marshalled: the people index (None: left as
+    saved before; the largest part, kept in a row of its own), and the rest."""
+
+    people_index: bytes | None
+    rest: bytes
 
 
 class StaleState(Exception):
@@ -311,14 +319,13 @@ class ParseCache:
         context: str,
         gone: Iterable[str],
         resolved: Mapping[str, object],
-        state: dict[str, Any] | None,
+        state: SavedState | None,
         reset_resolved: bool = False,
     ) -> bool:
         """Remember parses (path, stamp, content digest, the note encoded) made under
         `context`, what notes' links resolved to, and the joined state; forget the
         rows of `gone` (no longer in the vault, or unreadable now: not a row `check`
-        did not see). The state's "index" (bytes, the largest part) is kept in a
-        row of its own and, when None, left as it was saved before.
+        did not see); see `SavedState`.
 
         `reset_resolved` forgets every row's resolved links first (when all were
         resolved again). Nothing is saved when another process saved since this
@@ -357,10 +364,9 @@ class ParseCache:
             if state is None:
                 self.db.execute("DELETE FROM saved WHERE key IN ('state', 'index')")
             else:
-                rest = {key: value for key, value in state.items() if key != "index"}
-                if state.get("index") is not None:  # None: as saved before, not written again
-                    self.db.execute("INSERT OR REPLACE INTO saved VALUES ('index', ?)", (state["index"],))
-                self.db.execute("INSERT OR REPLACE INTO saved VALUES ('state', ?)", (marshal.dumps(rest),))
+                if state.people_index is not None:  # None: as saved before, not written again
+                    self.db.execute("INSERT OR REPLACE INTO saved VALUES ('index', ?)", (state.people_index,))
+                self.db.execute("INSERT OR REPLACE INTO saved VALUES ('state', ?)", (state.rest,))
             self.generation = (row[0] if row else 0) + 1
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('generation', ?)", (self.generation,))
             self.db.execute("COMMIT")

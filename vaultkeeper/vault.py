@@ -12,7 +12,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from vaultkeeper import codec
 from vaultkeeper.aside import ASIDE_AFTER, Aside, save_aside
-from vaultkeeper.cache import CACHE_FILE, UNREAD, ParseCache, StaleState, Stamp, decode_row
+from vaultkeeper.cache import CACHE_FILE, UNREAD, ParseCache, SavedState, StaleState, Stamp, decode_row
 from vaultkeeper.collector import without_cycle_collection
 from vaultkeeper.ics import FeedMemo
 from vaultkeeper.lazy import LazyMap
@@ -270,8 +270,9 @@ class NoteSet:
         """Rows to forget: notes no longer in the vault, or unreadable now."""
         return set(cache.known).difference(self.notes).union(self._unread.intersection(cache.known))
 
-    def _state(self, cache: ParseCache) -> dict[str, Any] | None:
-        """The joined state to save, if there is a whole one (after a build)."""
+    def _state(self, cache: ParseCache) -> SavedState | None:
+        """The joined state to save, if there is a whole one (after a build), marshalled while
+        the aside may still be saving."""
         if self.standing.day is None or self.standing.pending:
             return None
         index = None  # most edits change no name or link: the index is then left as saved
@@ -280,14 +281,14 @@ class NoteSet:
                 index = marshal.dumps(self.index.snapshot())
             except StaleState:  # a part of the saved index never needed until now is unreadable
                 return None  # no state: the next build reads afresh
-        return {
-            "index": index,
+        rest = {
             "standing": self.standing.snapshot(),
             "views": pickle.dumps(self.views.shown, 5),  # not plain values: pickled apart
             "feed": marshal.dumps(self.feed.made) if self.feed.made is not None else None,
             "blocks": self._blocks,
             "troubled": self._troubled,
         }
+        return SavedState(index, marshal.dumps(rest))
 
     def load_rest(self) -> None:
         """Read all that a restored state still needs of the cache, so that it can be closed
