@@ -11,7 +11,7 @@ from vaultkeeper import codec
 from vaultkeeper.cadence import Cadence
 from vaultkeeper.compute import Contact
 from vaultkeeper.dates import Birthday
-from vaultkeeper.model import Interaction, Link, Meeting, Mention, ParsedNote, PersonFields, Problem, Task
+from vaultkeeper.model import Interaction, Link, Meeting, Mention, OpenLoop, ParsedNote, PersonFields, Problem, Task
 from vaultkeeper.parse import parse_note
 from vaultkeeper.reading import context_for
 from vaultkeeper.scan import list_notes, read_layout_of
@@ -31,6 +31,7 @@ def test_the_codec_knows_every_field():
     assert Task._fields == ("line", "text", "links")
     assert Meeting._fields == ("date", "line", "title", "attendees")
     assert (Link._fields, Problem._fields) == (("target", "line"), ("path", "line", "message"))
+    assert OpenLoop._fields == ("path", "line", "text")
     assert (Cadence._fields, Birthday._fields) == (("unit", "amount"), ("month", "day", "year"))
 
 
@@ -83,6 +84,23 @@ def test_what_sorting_needs_of_a_person_comes_back_without_the_lists(fields, con
     back = codec.loads_own(codec.dumps_own(fields, contact))
     expected = (fields._replace(aliases=(), ideas=(), tags=(), extra=()), contact)
     assert back == expected and repr(back) == repr(expected)
+    held = codec.own(fields, contact)  # as the process that read the note holds it
+    assert held == expected and repr(held) == repr(expected)
+    assert codec.dumps_own(*held) == codec.dumps_own(fields, contact)
+
+
+GIVEN = st.tuples(
+    st.dictionaries(TEXT, st.lists(st.builds(Interaction, DAY, TEXT, LINE, TEXT, TEXTS, TEXTS), max_size=3), max_size=3),
+    st.dictionaries(TEXT, st.lists(st.builds(OpenLoop, TEXT, LINE, TEXT), max_size=2), max_size=2),
+    st.lists(st.builds(Problem, TEXT, st.none() | LINE, TEXT), max_size=2),
+    st.sets(TEXT, max_size=3),
+)
+
+
+@given(GIVEN)
+def test_what_a_notes_links_gave_others_comes_back_exactly(value):
+    back = codec.loads_given(codec.dumps_given(*value))
+    assert back == value and repr(back[:3]) == repr(value[:3])  # (a set's repr has no one order)
 
 
 def test_the_sample_vault_comes_back_exactly():

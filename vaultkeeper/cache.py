@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from vaultkeeper.model import ParsedNote
 
 CACHE_FILE = ".vaultkeeper/cache.sqlite"
-FORMAT = f"vaultkeeper {__version__} cache 21 python {sys.version_info[0]}.{sys.version_info[1]}"
+FORMAT = f"vaultkeeper {__version__} cache 22 python {sys.version_info[0]}.{sys.version_info[1]}"
 GITIGNORE = ".vaultkeeper/.gitignore"
 GITIGNORE_TEXT = "# vaultkeeper's cache: speed only, never needed\ncache*\n"
 RACY_NS = 2_000_000_000  # an mtime this close to the cache entry's time may hide a later change

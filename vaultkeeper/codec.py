@@ -17,7 +17,18 @@ from typing import Any
 from vaultkeeper.cadence import Cadence
 from vaultkeeper.compute import Contact
 from vaultkeeper.dates import Birthday
-from vaultkeeper.model import Interaction, Link, Meeting, Mention, ParsedNote, PersonFields, Problem, Task, made
+from vaultkeeper.model import (
+    Interaction,
+    Link,
+    Meeting,
+    Mention,
+    OpenLoop,
+    ParsedNote,
+    PersonFields,
+    Problem,
+    Task,
+    made,
+)
 
 _DAYS: dict[int, date] = {}  # by ordinal: a vault's log lines share a few thousand days
 
@@ -79,6 +90,53 @@ def _loads(blob: bytes, with_log: bool) -> ParsedNote:
             blocks,
         ),
     )
+
+
+Given = tuple[dict[str, list[Interaction]], dict[str, list[OpenLoop]], list[Problem], set[str]]
+
+
+def dumps_given(
+    interactions: dict[str, list[Interaction]],
+    loops: dict[str, list[OpenLoop]],
+    problems: list[Problem],
+    keys: set[str],
+) -> bytes:
+    """What one note's links gave other people (`people._Resolved`), for the cache: by person,
+    the interactions and open loops; the problems; the link keys used."""
+    return marshal.dumps(
+        (
+            {person: [(i[0].toordinal(), *i[1:]) for i in given] for person, given in interactions.items()},
+            {person: [tuple(loop) for loop in found] for person, found in loops.items()},
+            [tuple(problem) for problem in problems],
+            keys,
+        )
+    )
+
+
+def loads_given(blob: bytes) -> Given:
+    interactions, loops, problems, keys = marshal.loads(blob)
+    day = _DAYS.get
+    return (
+        {
+            person: [
+                made(Interaction, (day(d) or _day(d), path, line, text, gave, got))
+                for d, path, line, text, gave, got in given
+            ]
+            for person, given in interactions.items()
+        },
+        {person: [made(OpenLoop, loop) for loop in found] for person, found in loops.items()},
+        [made(Problem, problem) for problem in problems],
+        keys,
+    )
+
+
+Own = tuple[PersonFields, Contact]  # what sorting a person needs of their own note
+
+
+def own(fields: PersonFields, contact: Contact) -> Own:
+    """What sorting a person needs of their own note, as `loads_own` gives it back: held so
+    by the process that read the note, encoded (`dumps_own`) by the other."""
+    return made(PersonFields, (fields[0], fields[1], (), *fields[3:_SORTED_BY], (), (), ())), contact
 
 
 def dumps_own(fields: PersonFields, contact: Contact) -> bytes:

@@ -32,19 +32,20 @@ PARALLEL_AFTER = 500  # notes to parse; fewer gain little or nothing (a cold bui
 class Gist(NamedTuple):  # named tuples: see vaultkeeper.model
     """What joining a whole vault needs of a note before its parse: the person's names,
     whether it may link someone (see `may_link`), whether it has blocks or problems;
-    and, read for a day, what sorting the person needs of their own note (`codec.dumps_own`)."""
+    and, read for a day, what sorting the person needs of their own note (`codec.own`;
+    encoded, `codec.dumps_own`, when another process read it)."""
 
     names: Names | None
     links: bool
     blocks: bool
     problems: bool
-    own: bytes | None = None
+    own: codec.Own | bytes | None = None
 
 
 def gist(note: ParsedNote, today: date | None = None) -> Gist:
     person = note.person
     names = None if person is None else Names(person.name, person.aliases)
-    own = None if person is None or today is None else codec.dumps_own(person, contact_on(note.log, today))
+    own = None if person is None or today is None else codec.own(person, contact_on(note.log, today))
     return Gist(names, may_link(note), bool(note.blocks), bool(note.problems), own)
 
 
@@ -324,8 +325,10 @@ def _read_encoded(
         read = read_one(layout, path, already_read.get(path), today)
         names, links, blocks, problems, own = read.gist
         plain_names = None if names is None else (names.name, names.aliases)
+        plain_own = own if own is None or isinstance(own, bytes) else codec.dumps_own(*own)
         stamp = None if read.stamp is None else tuple(read.stamp)
-        out.append((path, codec.dumps(read.parsed()), read.digest, (plain_names, links, blocks, problems, own), stamp))
+        brief = (plain_names, links, blocks, problems, plain_own)
+        out.append((path, codec.dumps(read.parsed()), read.digest, brief, stamp))
     return out
 
 

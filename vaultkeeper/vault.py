@@ -143,7 +143,7 @@ class NoteSet:
         paths = sorted(paths)  # the order a spill keeps them in, and the order they are read in
         blobs = self._pickles = Spill(paths) if len(paths) >= SPILL_AFTER else Held()
         people: dict[str, Names] = {}
-        own: dict[str, bytes] = {}
+        own: dict[str, codec.Own | bytes] = {}
         linking: list[str] = []
 
         def hold(path: str, brief: Gist) -> None:
