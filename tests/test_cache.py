@@ -251,8 +251,10 @@ def test_a_save_goes_through_the_rollback_journal_when_no_one_else_has_the_cache
     rows = cache.db.execute("SELECT count(*) FROM notes").fetchone()[0]
     with cache.rollback_journal():
         assert journal_mode(cache.db) == "delete"
+        assert cache.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL: as safe as the log
         assert cache.store([], "x", {"Home.md"}, {}, None)
     assert journal_mode(cache.db) == "wal"  # back to the log, which lets readers and a writer share it
+    assert cache.db.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL, as with the log
     cache.close()
     assert not Path(f"{root / CACHE_FILE}-journal").exists()
     db = sqlite3.connect(root / CACHE_FILE)

@@ -177,6 +177,8 @@ class ParseCache:
             with contextlib.suppress(sqlite3.Error):  # "locked": someone else has it open
                 self.db.execute("PRAGMA busy_timeout = 0")
                 journal = self.db.execute("PRAGMA journal_mode=DELETE").fetchone()[0] == "delete"
+                if journal:  # its safe setting, which costs this save nothing measurable
+                    self.db.execute("PRAGMA synchronous=FULL")
             with contextlib.suppress(sqlite3.Error):
                 self.db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         try:
@@ -185,6 +187,7 @@ class ParseCache:
             if journal and self.db is not None:
                 with contextlib.suppress(sqlite3.Error):  # else the next connection goes back to it
                     self.db.execute("PRAGMA journal_mode=WAL")
+                    self.db.execute("PRAGMA synchronous=NORMAL")
             elif not journal:
                 self.empty_log()
 
