@@ -184,12 +184,12 @@ class ParseCache:
         try:
             yield
         finally:
-            if journal and self.db is not None:
+            if not journal:
+                self.empty_log()
+            elif self.db is not None:
                 with contextlib.suppress(sqlite3.Error):  # else the next connection goes back to it
                     self.db.execute("PRAGMA journal_mode=WAL")
                     self.db.execute("PRAGMA synchronous=NORMAL")
-            elif not journal:
-                self.empty_log()
 
     def suspend(self) -> None:
         """Close the connection but keep what `check` saw, so that the process can fork (an open

@@ -274,8 +274,9 @@ class PeopleIndex:
             self._resolve(source, links_of(source) if links_of is not None else None)
 
     def name(self, path: str, names: Names) -> None:
-        """Before `fill`: a person's names, found by (`add_names` and `_own`, each key folded
-        once). A full read gives them as it reads, while the other process reads too."""
+        """Before `fill`: make a person findable by their names (what `add_names` and `_own`
+        do, each key folded once). A full read calls it as it reads, while the other process
+        still reads too."""
         owned = {fold(names.name), fold(_stem(path))}
         for key in owned:
             self._owners.add(key, path)
