@@ -44,9 +44,9 @@ class Gist(NamedTuple):  # named tuples: see vaultkeeper.model
 
 def gist(note: ParsedNote, today: date | None = None) -> Gist:
     person = note.person
-    names = None if person is None else Names(person.name, person.aliases)
+    names = None if person is None else made(Names, (person.name, person.aliases))
     own = None if person is None or today is None else codec.own(person, contact_on(note.log, today))
-    return Gist(names, may_link(note), bool(note.blocks), bool(note.problems), own)
+    return made(Gist, (names, may_link(note), bool(note.blocks), bool(note.problems), own))
 
 
 class Read(NamedTuple):
@@ -121,7 +121,7 @@ def read_one(layout: Layout, path: str, data: bytes | None = None, today: date |
             return Read(path, gist(found), None, found)
         data, stamp = found
     note = parse_note(path, data, context_for(layout, path))
-    return Read(path, gist(note, today), digest(data), note, None, stamp)
+    return made(Read, (path, gist(note, today), digest(data), note, None, stamp))
 
 
 def read_many(
@@ -265,8 +265,8 @@ class _Other:
             return
         self._done.add(part)
         for path, blob, hashed, (names, links, blocks, problems, own), stamp in encoded:
-            brief = Gist(None if names is None else Names(*names), links, blocks, problems, own)
-            yield Read(path, brief, hashed, None, blob, None if stamp is None else made(Stamp, stamp))
+            brief = made(Gist, (None if names is None else made(Names, names), links, blocks, problems, own))
+            yield made(Read, (path, brief, hashed, None, blob, None if stamp is None else made(Stamp, stamp)))
 
     def close(self) -> None:
         """Stop the copy if it is still reading (this process gave up), and wait for it."""
