@@ -16,6 +16,7 @@ from conftest import this_process_claims_first
 from vaultkeeper import codec, reading
 from vaultkeeper.builder import run_build
 from vaultkeeper.cache import CACHE_FILE, ParseCache, Stamp
+from vaultkeeper.people import PeopleIndex
 from vaultkeeper.scan import read_layout_of
 from vaultkeeper.vault import NoteSet
 
@@ -532,6 +533,51 @@ def test_reading_in_two_processes_gives_the_same_notes(tmp_path, monkeypatch):
     assert {read.path: read.parsed() for read in reads} == dict(alone.notes) and len(reads) == 93
     failed = next(part for part in parts if "People/Extra50.md" in part)
     assert _from_there(reads) == sorted(set(paths) - set(failed))  # that part read here
+
+
+def joined(notes: NoteSet) -> tuple:
+    """Everything the join made of a vault's notes, comparable."""
+    index = notes.index
+    people = dict(index.people())
+    given = {}
+    for path in notes.notes:
+        value = index.resolved(path)
+        if value is not None:
+            given[path] = (dict(value.interactions), dict(value.loops), value.problems, value.keys)
+    return people, sorted(index.problems(), key=lambda problem: problem.sort_key()), given
+
+
+def test_a_vault_read_in_two_processes_is_joined_as_if_read_in_one(tmp_path, monkeypatch):
+    """With another process reading, notes that link people are resolved as they are read once
+    the people folder's people are named; someone named after (a person outside the folder)
+    has the notes linking their names resolved again."""
+    root = tmp_path / "vault"
+    for folder in ("People/Work", "Daily", "Archive", "Zettel"):
+        (root / folder).mkdir(parents=True)
+    for index in range(40):  # one also called Sam, one Zed, one with a path-form alias
+        aliases = {7: "aliases: [Sam]\n", 8: "aliases: [Team/Lead]\n", 9: "aliases: [Zed]\n"}.get(index, "")
+        (root / f"People/Work/P{index:02d}.md").write_text(f"---\nstage: new\n{aliases}---\n- [ ] ask [[P{index + 1:02d}]]\n")
+    (root / "Archive/Sam.md").write_text("#person\n## Log\n- 2026-11-01 tea\n")  # read early: named before the folder
+    (root / "Zettel/Zed.md").write_text("---\ntags: [person]\naliases: [P03]\n---\n")  # read last: named late
+    links = ["[[Sam]]", "[[P03]]", "[[Zettel/Zed]]", "[[People/Work/P03]]", "[[Team/Lead]]", "[[P11|x]]", "[[No]]"]
+    for index in range(60):
+        chosen = " and ".join(links[(index + step) % len(links)] for step in range(3))
+        day = date(2026, 9, 1) + timedelta(days=index)
+        (root / f"Daily/{day.isoformat()}.md").write_text(f"- met {chosen} gave:: tea\n- [ ] call {chosen}\n")
+    (root / "Zettel/Notes.md").write_text("- [ ] send [[Zed]] and [[P02]] the notes\n")
+    layout = read_layout_of(root)
+    alone = NoteSet.read(layout)
+    started = []
+    real = PeopleIndex.resolve_while_read
+    monkeypatch.setattr(PeopleIndex, "resolve_while_read", lambda *args: started.append(1) or real(*args))
+    _two_processes(monkeypatch)
+    this_process_claims_first(monkeypatch)
+    together = NoteSet.read(layout)
+    assert started == [1]  # resolved as read, from some point on
+    assert joined(together) == joined(alone)
+    people, problems, given = joined(alone)
+    assert len(people) == 42 and any("ambiguous link [[Sam]]" in p.message for p in problems)
+    assert people["Zettel/Zed.md"].interactions and people["People/Work/P03.md"].interactions  # by their paths
 
 
 def test_each_part_is_claimed_once_by_one_process(tmp_path, monkeypatch):

@@ -135,6 +135,16 @@ class Directory:
         if self._by_path is not None:
             self._by_path[fold(path[:-3])] = path
 
+    def track(self, path: str) -> None:
+        """A person's path, for path-form links, once `track_paths` started them."""
+        if self._by_path is not None:
+            self._by_path[fold(path[:-3])] = path
+
+    def track_paths(self, paths: Iterable[str]) -> None:
+        """Find people by path from these paths and each one `track`ed, not from `people`
+        (while a vault is read, before `people` is filled)."""
+        self._by_path = {fold(path[:-3]): path for path in paths}
+
     def remove(self, path: str) -> None:
         fields = self.people.pop(path)
         for key in self.keys(path, fields):
@@ -230,6 +240,7 @@ class PeopleIndex:
         self._re_resolved: set[str] = set()  # notes resolved since the last take_resolved_changes()
         self.names_or_links_changed = True  # since restored: whether `snapshot` differs from what was restored
         self._own_notes: tuple[date, dict[str, codec.Own | bytes]] | None = None  # given to `fill`, until changed
+        self._named_late: Callable[[str], ParsedNote] | None = None  # see `resolve_while_read`
 
     @property
     def _link_users(self) -> PathSets:
@@ -262,6 +273,7 @@ class PeopleIndex:
         needs of their own notes (see `take_contacts`), `links_of` what resolving a note
         needs of it, if cheaper to make than the note."""
         assert not self.notes, "fill an empty index"
+        self._named_late = None
         self.notes = notes
         self._own_notes = own
         self.directory.people = LazyMap(lambda path: _fields(peek(notes, path)), people)  # not kept: made again
@@ -276,13 +288,34 @@ class PeopleIndex:
     def name(self, path: str, names: Names) -> None:
         """Before `fill`: make a person findable by their names (what `add_names` and `_own`
         do, each key folded once). A full read calls it as it reads, while the other process
-        still reads too."""
+        still reads too; after `resolve_while_read`, the notes already resolved that link by
+        any of these names are resolved again."""
         owned = {fold(names.name), fold(_stem(path))}
         for key in owned:
             self._owners.add(key, path)
         by_key = self.directory.by_key
-        for key in owned.union([fold(alias) for alias in names.aliases]):
+        keys = owned.union([fold(alias) for alias in names.aliases])
+        for key in keys:
             by_key.add(key, path)
+        self.directory.track(path)
+        if self._named_late is not None:
+            again: set[str] = set()
+            for key in keys:
+                again.update(self._link_users.get(key))
+            for source in sorted(again):
+                self._resolve(source, self._named_late(source))
+
+    def resolve_while_read(self, named: Iterable[str], links_of: Callable[[str], ParsedNote]) -> None:
+        """Before `fill`, once (nearly) everyone is named (`named`, their paths): notes that link
+        people are resolved as they are read (`resolve`), on both cores, not all in `fill`
+        while the other core idles. `links_of` gives what resolving a note needs of it, for
+        those resolved again when a person is named later (one outside the people folder)."""
+        self.directory.track_paths(named)
+        self._named_late = links_of
+
+    def resolve(self, source: str, note: ParsedNote) -> None:
+        """Before `fill`, after `resolve_while_read`: what a note gives the people it links."""
+        self._resolve(source, note)
 
     def put(self, note: ParsedNote) -> None:
         """Add a note, or replace the one at its path."""

@@ -144,9 +144,21 @@ class NoteSet:
         blobs = self._pickles = Spill(paths) if len(paths) >= SPILL_AFTER else Held()
         people: dict[str, Names] = {}
         own: dict[str, codec.Own | bytes] = {}
-        linking: list[str] = []
+        linking: list[str] = []  # notes that may link someone, not resolved yet
+        in_folder: list[int] = []  # how many notes are in the people folder, once counted
+        resolving = False  # whether notes are resolved as they are read (see `resolve_while_read`)
+        loads_links = codec.loads_links
 
-        def hold(path: str, brief: Gist) -> None:
+        def links_of(path: str) -> ParsedNote:
+            return loads_links(blobs[path])
+
+        def count_folder() -> None:  # while another process reads, which makes it cost half
+            in_folder.append(sum(map(self.layout.in_people_folder, paths)))
+            if meanwhile is not None:
+                meanwhile()
+
+        def hold(path: str, brief: Gist, note: ParsedNote | None = None) -> None:
+            nonlocal resolving
             if brief.names is not None:
                 people[path] = brief.names
                 self.index.name(path, brief.names)  # folded now: the join waits for no one
@@ -155,6 +167,13 @@ class NoteSet:
             if brief.links:
                 linking.append(path)
             self._flags(path, brief.blocks, brief.problems)
+            if not resolving and in_folder and len(people) >= in_folder[0]:  # the folder's people are named
+                resolving = True
+                self.index.resolve_while_read(people, links_of)
+            if resolving and linking:
+                for source in linking:
+                    self.index.resolve(source, note if source == path and note is not None else links_of(source))
+                linking.clear()
 
         for note, blob in cached:
             blobs.add(note.path, blob)
@@ -162,15 +181,14 @@ class NoteSet:
         todo = [path for path in paths if path not in blobs]
         if progress:
             progress(len(paths) - len(todo))
-        for read in read_many(self.layout, todo, already_read, today, meanwhile):
+        for read in read_many(self.layout, todo, already_read, today, count_folder):
             self._keep(read, stamps)
-            hold(read.path, read.gist)
+            hold(read.path, read.gist, read.note)
             if progress:
                 progress(1)
         decoded = LazyMap(lambda path: codec.loads(blobs[path]), blobs)
         own_notes = (today, own) if today is not None else None
-        links_of = codec.loads_links
-        self.index.fill(decoded, people, sorted(linking), own_notes, lambda path: links_of(blobs[path]), named=True)
+        self.index.fill(decoded, people, sorted(linking), own_notes, links_of, named=True)
         return self
 
     def _update(
