@@ -550,7 +550,8 @@ def joined(notes: NoteSet) -> tuple:
 def test_a_vault_read_in_two_processes_is_joined_as_if_read_in_one(tmp_path, monkeypatch):
     """With another process reading, notes that link people are resolved as they are read once
     the people folder's people are named; someone named after (a person outside the folder)
-    has the notes linking their names resolved again."""
+    has the notes linking their names resolved again. Who is named late depends on the two
+    processes' pace: `test_people` checks that case on its own."""
     root = tmp_path / "vault"
     for folder in ("People/Work", "Daily", "Archive", "Zettel"):
         (root / folder).mkdir(parents=True)

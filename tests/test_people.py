@@ -266,3 +266,68 @@ def test_saved_path_sets_load_on_first_use_and_bad_bytes_are_stale():
         directory.held_keys = bad
         with pytest.raises(StaleState):
             directory.by_key.get("ada")
+
+
+def test_of_two_paths_alike_but_for_case_a_path_form_link_means_the_same_one_whatever_their_order():
+    """On a filesystem that tells case apart; the order people come in varies with two
+    processes reading (see `PeopleIndex.resolve_while_read`)."""
+    from vaultkeeper.model import PersonFields
+    from vaultkeeper.people import Directory
+
+    paths = ["People/Sam.md", "People/sam.md", "People/Ada.md"]
+    found = set()
+    for order in (paths, paths[::-1]):
+        built, tracked, added = Directory(), Directory(), Directory()
+        built.people = {path: PersonFields(path[7:-3], None) for path in order}  # made when first needed
+        tracked.track_paths(order[:1])  # one at first, the others as they come
+        for path in order[1:]:
+            tracked.track(path)
+        added.track_paths([])
+        for path in order:
+            added.add(path, PersonFields(path[7:-3], None))
+        found.update(directory.candidates("People/SAM")[0] for directory in (built, tracked, added))
+    assert found == {"People/sam.md"}
+
+
+def test_resolving_as_notes_are_read_joins_as_a_whole_fill_does():
+    """`resolve_while_read`: notes resolved before everyone is named, and the people named
+    after them (outside the people folder), end as a fill of the whole vault ends."""
+    from vaultkeeper.parse import Context, parse_note
+    from vaultkeeper.people import Names, PeopleIndex, may_link
+
+    texts = {
+        "Daily/2026-09-01.md": "- met [[Sam]] and [[Zettel/Zed]] gave:: tea\n- [ ] call [[People/Pat]]\n",
+        "Daily/2026-09-02.md": "- met [[Zed]] and [[Pat]]\n",
+        "People/Pat.md": "---\naliases: [Zed]\n---\n- [ ] ask [[Sam]]\n",
+        "People/pat.md": "---\nname: Patty\n---\n",
+        "Archive/Sam.md": "#person\n",
+        "Zettel/Zed.md": "---\ntags: [person]\naliases: [Sam]\n---\n- [ ] ask [[Pat]]\n",
+        "Zettel/Notes.md": "- [ ] send [[Zed]] the notes\n",
+    }
+    notes = {}
+    for path, text in texts.items():
+        daily = date(2026, 9, int(path[-5:-3])) if path.startswith("Daily/") else None
+        notes[path] = parse_note(path, text.encode(), Context(path.startswith("People/"), daily))
+    people = {path: Names(note.person.name, note.person.aliases) for path, note in notes.items() if note.person}
+    linking = sorted(path for path, note in notes.items() if may_link(note))
+
+    def joined(index: PeopleIndex) -> tuple:
+        given = {path: index.resolved(path) for path in notes}
+        given = {path: (dict(v.interactions), dict(v.loops), v.problems, v.keys) for path, v in given.items() if v}
+        return dict(index.people()), sorted(index.problems(), key=lambda problem: problem.sort_key()), given
+
+    whole = PeopleIndex()
+    whole.fill(dict(notes), people, linking)
+    early = ["People/Pat.md", "People/pat.md", "Archive/Sam.md"]  # named before the rest is read
+    read_as = PeopleIndex()
+    for path in early:
+        read_as.name(path, people[path])
+    read_as.resolve_while_read(early, notes.__getitem__)
+    for path in linking:
+        if path != "Zettel/Zed.md":
+            read_as.resolve(path, notes[path])
+    read_as.name("Zettel/Zed.md", people["Zettel/Zed.md"])  # named late: what links by Zed or Sam again
+    read_as.resolve("Zettel/Zed.md", notes["Zettel/Zed.md"])
+    read_as.fill(dict(notes), people, [], named=True)
+    assert joined(read_as) == joined(whole)
+    assert joined(whole)[0]["Zettel/Zed.md"].interactions  # by its path, where Pat is also called Zed

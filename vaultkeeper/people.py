@@ -132,18 +132,22 @@ class Directory:
         """Find the person by these names, when `people` already has (or will make) their fields."""
         for key in self.keys(path, fields):
             self.by_key.add(key, path)
-        if self._by_path is not None:
-            self._by_path[fold(path[:-3])] = path
+        self.track(path)
 
     def track(self, path: str) -> None:
-        """A person's path, for path-form links, once `track_paths` started them."""
+        """A person's path, for path-form links, once `track_paths` started them. Of two paths
+        alike but for case, the later in sorted order, whichever comes first."""
         if self._by_path is not None:
-            self._by_path[fold(path[:-3])] = path
+            key = fold(path[:-3])
+            if path > self._by_path.get(key, ""):
+                self._by_path[key] = path
 
     def track_paths(self, paths: Iterable[str]) -> None:
         """Find people by path from these paths and each one `track`ed, not from `people`
         (while a vault is read, before `people` is filled)."""
-        self._by_path = {fold(path[:-3]): path for path in paths}
+        self._by_path = {}
+        for path in paths:
+            self.track(path)
 
     def remove(self, path: str) -> None:
         fields = self.people.pop(path)
@@ -183,7 +187,8 @@ class Directory:
     def _path_of(self, key: str) -> str | None:
         """The person whose vault path (without `.md`) is this folded path form."""
         if self._by_path is None:
-            self._by_path = {fold(path[:-3]): path for path in self.people}
+            self.track_paths(self.people)
+        assert self._by_path is not None
         return self._by_path.get(key.lstrip("/"))
 
 

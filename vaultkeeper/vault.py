@@ -134,7 +134,9 @@ class NoteSet:
         today: date | None,
         meanwhile: Callable[[], object] | None,
     ) -> NoteSet:
-        """Every note, from `cached` (parses with their bytes) or read, joined at once.
+        """Every note, from `cached` (parses with their bytes) or read, joined as they come:
+        everyone's names at once, and, with another process reading, the notes that link
+        people once everyone in the people folder is named; the rest in `fill`.
 
         Notes are held encoded (`vaultkeeper.codec`) and decoded again when used: a
         vault's parses take several times the memory of their bytes, which the cache
@@ -145,29 +147,33 @@ class NoteSet:
         people: dict[str, Names] = {}
         own: dict[str, codec.Own | bytes] = {}
         linking: list[str] = []  # notes that may link someone, not resolved yet
-        in_folder: list[int] = []  # how many notes are in the people folder, once counted
-        resolving = False  # whether notes are resolved as they are read (see `resolve_while_read`)
-        loads_links = codec.loads_links
+        unnamed: list[int] = []  # notes in the people folder whose person is not named yet, once counted
+        resolving = stopped = False  # notes are resolved as they are read (see `resolve_while_read`)...
+        in_folder, loads_links = self.layout.in_people_folder, codec.loads_links
 
         def links_of(path: str) -> ParsedNote:
             return loads_links(blobs[path])
 
         def count_folder() -> None:  # while another process reads, which makes it cost half
-            in_folder.append(sum(map(self.layout.in_people_folder, paths)))
+            unnamed.append(sum(map(in_folder, paths)) - sum(map(in_folder, people)))
             if meanwhile is not None:
                 meanwhile()
 
         def hold(path: str, brief: Gist, note: ParsedNote | None = None) -> None:
-            nonlocal resolving
+            nonlocal resolving, stopped
             if brief.names is not None:
                 people[path] = brief.names
                 self.index.name(path, brief.names)  # folded now: the join waits for no one
                 if brief.own is not None:
                     own[path] = brief.own
+                if unnamed and in_folder(path):
+                    unnamed[0] -= 1
+                elif resolving:  # ...until someone outside the folder is named after all in it: the
+                    resolving, stopped = False, True  # rest in `fill`, lest each such person resolve it again
             if brief.links:
                 linking.append(path)
             self._flags(path, brief.blocks, brief.problems)
-            if not resolving and in_folder and len(people) >= in_folder[0]:  # the folder's people are named
+            if unnamed and unnamed[0] == 0 and not (resolving or stopped):  # the folder's people are named
                 resolving = True
                 self.index.resolve_while_read(people, links_of)
             if resolving and linking:
