@@ -311,10 +311,11 @@ class PeopleIndex:
                 self._resolve(source, self._named_late(source))
 
     def resolve_while_read(self, named: Iterable[str], links_of: Callable[[str], ParsedNote]) -> None:
-        """Before `fill`, once (nearly) everyone is named (`named`, their paths): notes that link
-        people are resolved as they are read (`resolve`), on both cores, not all in `fill`
-        while the other core idles. `links_of` gives what resolving a note needs of it, for
-        those resolved again when a person is named later (one outside the people folder)."""
+        """Before `fill`, once everyone in the people folder is named (`named`: the paths of all
+        named so far): notes that link people are resolved as they are read (`resolve`), on
+        both cores, not all in `fill` while the other core idles. `links_of` gives what
+        resolving a note needs of it, for those resolved again when someone is named later
+        (a person outside the folder)."""
         self.directory.track_paths(named)
         self._named_late = links_of
 

@@ -147,7 +147,7 @@ class NoteSet:
         people: dict[str, Names] = {}
         own: dict[str, codec.Own | bytes] = {}
         linking: list[str] = []  # notes that may link someone, not resolved yet
-        unnamed: list[int] = []  # notes in the people folder whose person is not named yet, once counted
+        unnamed: int | None = None  # notes in the people folder whose person is not named yet, once counted
         resolving = stopped = False  # notes are resolved as they are read (see `resolve_while_read`)...
         in_folder, loads_links = self.layout.in_people_folder, codec.loads_links
 
@@ -155,25 +155,26 @@ class NoteSet:
             return loads_links(blobs[path])
 
         def count_folder() -> None:  # while another process reads, which makes it cost half
-            unnamed.append(sum(map(in_folder, paths)) - sum(map(in_folder, people)))
+            nonlocal unnamed
+            unnamed = sum(map(in_folder, paths)) - sum(map(in_folder, people))
             if meanwhile is not None:
                 meanwhile()
 
         def hold(path: str, brief: Gist, note: ParsedNote | None = None) -> None:
-            nonlocal resolving, stopped
+            nonlocal unnamed, resolving, stopped
             if brief.names is not None:
                 people[path] = brief.names
                 self.index.name(path, brief.names)  # folded now: the join waits for no one
                 if brief.own is not None:
                     own[path] = brief.own
-                if unnamed and in_folder(path):
-                    unnamed[0] -= 1
+                if unnamed is not None and in_folder(path):
+                    unnamed -= 1
                 elif resolving:  # ...until someone outside the folder is named after all in it: the
                     resolving, stopped = False, True  # rest in `fill`, lest each such person resolve it again
             if brief.links:
                 linking.append(path)
             self._flags(path, brief.blocks, brief.problems)
-            if unnamed and unnamed[0] == 0 and not (resolving or stopped):  # the folder's people are named
+            if unnamed == 0 and not (resolving or stopped):  # everyone in the people folder is named
                 resolving = True
                 self.index.resolve_while_read(people, links_of)
             if resolving and linking:
