@@ -279,10 +279,13 @@ def test_of_two_paths_alike_but_for_case_a_path_form_link_means_the_same_one_wha
     for order in (paths, paths[::-1]):
         built, tracked, added = Directory(), Directory(), Directory()
         built.people = {path: PersonFields(path[7:-3], None) for path in order}  # made when first needed
-        tracked.track_paths(order[:1])  # one at first, the others as they come
-        for path in order[1:]:
+        named = order[:1]  # as a vault is read: one named before the first path-form link...
+        tracked.find_paths_in(named)
+        tracked.candidates("People/Nobody")
+        for path in order[1:]:  # ...the others after
+            named.append(path)
             tracked.track(path)
-        added.track_paths([])
+        added.candidates("People/Nobody")
         for path in order:
             added.add(path, PersonFields(path[7:-3], None))
         found.update(directory.candidates("People/SAM")[0] for directory in (built, tracked, added))
@@ -322,10 +325,12 @@ def test_resolving_as_notes_are_read_joins_as_a_whole_fill_does():
     read_as = PeopleIndex()
     for path in early:
         read_as.name(path, people[path])
-    read_as.resolve_while_read(early, notes.__getitem__)
+    named = list(early)  # kept up to date, as the vault's reading keeps its own
+    read_as.resolve_while_read(named, notes.__getitem__)
     for path in linking:
         if path != "Zettel/Zed.md":
             read_as.resolve(path, notes[path])
+    named.append("Zettel/Zed.md")
     read_as.name("Zettel/Zed.md", people["Zettel/Zed.md"])  # named late: what links by Zed or Sam again
     read_as.resolve("Zettel/Zed.md", notes["Zettel/Zed.md"])
     read_as.fill(dict(notes), people, [], named=True)

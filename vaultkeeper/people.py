@@ -111,6 +111,7 @@ class Directory:
         self.people: MutableMapping[str, PersonFields] = {}
         self.held_keys: PathSets | bytes = PathSets()  # see `by_key`
         self._by_path: dict[str, str] | None = None  # made from `people` when a path-form link first needs it
+        self._paths: Collection[str] | None = None  # made from these instead, while a vault is read (see `track`)
         for path, fields in (people or {}).items():
             self.add(path, fields)
 
@@ -135,19 +136,18 @@ class Directory:
         self.track(path)
 
     def track(self, path: str) -> None:
-        """A person's path, for path-form links, once `track_paths` started them. Of two paths
+        """A person's path, for path-form links (once they are found by path). Of two paths
         alike but for case, the later in sorted order, whichever comes first."""
         if self._by_path is not None:
             key = fold(path[:-3])
             if path > self._by_path.get(key, ""):
                 self._by_path[key] = path
 
-    def track_paths(self, paths: Iterable[str]) -> None:
-        """Find people by path from these paths and each one `track`ed, not from `people`
-        (while a vault is read, before `people` is filled)."""
-        self._by_path = {}
-        for path in paths:
-            self.track(path)
+    def find_paths_in(self, paths: Collection[str] | None) -> None:
+        """Find people by path among `paths` (a live collection: while a vault is read, before
+        `people` is filled), or with None among `people` again, from the first path-form
+        link on; a vault without one never makes the mapping (at 50,000 people, 8 MB)."""
+        self._paths = paths
 
     def remove(self, path: str) -> None:
         fields = self.people.pop(path)
@@ -187,8 +187,9 @@ class Directory:
     def _path_of(self, key: str) -> str | None:
         """The person whose vault path (without `.md`) is this folded path form."""
         if self._by_path is None:
-            self.track_paths(self.people)
-        assert self._by_path is not None
+            self._by_path = {}
+            for path in self.people if self._paths is None else self._paths:
+                self.track(path)
         return self._by_path.get(key.lstrip("/"))
 
 
@@ -279,6 +280,7 @@ class PeopleIndex:
         needs of it, if cheaper to make than the note."""
         assert not self.notes, "fill an empty index"
         self._named_late = None
+        self.directory.find_paths_in(None)  # (the same paths as `people` below: what was read is not kept)
         self.notes = notes
         self._own_notes = own
         self.directory.people = LazyMap(lambda path: _fields(peek(notes, path)), people)  # not kept: made again
@@ -310,13 +312,13 @@ class PeopleIndex:
             for source in sorted(again):
                 self._resolve(source, self._named_late(source))
 
-    def resolve_while_read(self, named: Iterable[str], links_of: Callable[[str], ParsedNote]) -> None:
+    def resolve_while_read(self, named: Collection[str], links_of: Callable[[str], ParsedNote]) -> None:
         """Before `fill`, once everyone in the people folder is named (`named`: the paths of all
-        named so far): notes that link people are resolved as they are read (`resolve`), on
+        named, kept up to date by the caller): notes that link people are resolved as they are read (`resolve`), on
         both cores, not all in `fill` while the other core idles. `links_of` gives what
         resolving a note needs of it, for those resolved again when someone is named later
         (a person outside the folder)."""
-        self.directory.track_paths(named)
+        self.directory.find_paths_in(named)
         self._named_late = links_of
 
     def resolve(self, source: str, note: ParsedNote) -> None:
