@@ -111,7 +111,7 @@ class Directory:
         self.people: MutableMapping[str, PersonFields] = {}
         self.held_keys: PathSets | bytes = PathSets()  # see `by_key`
         self._by_path: dict[str, str] | None = None  # made from `people` when a path-form link first needs it
-        self._paths: Collection[str] | None = None  # made from these instead, while a vault is read (see `track`)
+        self._paths: Collection[str] | None = None  # or from these, while a vault is read (`find_paths_in`)
         for path, fields in (people or {}).items():
             self.add(path, fields)
 
@@ -313,11 +313,11 @@ class PeopleIndex:
                 self._resolve(source, self._named_late(source))
 
     def resolve_while_read(self, named: Collection[str], links_of: Callable[[str], ParsedNote]) -> None:
-        """Before `fill`, once everyone in the people folder is named (`named`: the paths of all
-        named, kept up to date by the caller): notes that link people are resolved as they are read (`resolve`), on
-        both cores, not all in `fill` while the other core idles. `links_of` gives what
-        resolving a note needs of it, for those resolved again when someone is named later
-        (a person outside the folder)."""
+        """Before `fill`, once everyone in the people folder is named (`named`: the paths of
+        all named, kept up to date by the caller): notes that link people are resolved as
+        they are read (`resolve`), on both cores, not all in `fill` while the other core
+        idles. `links_of` gives what resolving a note needs of it, for those resolved again
+        when someone is named later (a person outside the folder)."""
         self.directory.find_paths_in(named)
         self._named_late = links_of
 
