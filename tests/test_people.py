@@ -289,6 +289,11 @@ def test_of_two_paths_alike_but_for_case_a_path_form_link_means_the_same_one_wha
         for path in order:
             added.add(path, PersonFields(path[7:-3], None))
         found.update(directory.candidates("People/SAM")[0] for directory in (built, tracked, added))
+        added.add("People/Other.md", PersonFields("Other", None, ("Sam",)))  # "Sam" as a name: two people
+        added.remove("People/sam.md")  # the other is still found by the path
+        assert added.candidates("People/SAM") == ["People/Sam.md"]
+        added.remove("People/Sam.md")
+        assert added.candidates("People/SAM") == ["People/Other.md"]  # by name, now
     assert found == {"People/sam.md"}
 
 

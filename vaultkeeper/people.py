@@ -153,8 +153,8 @@ class Directory:
         fields = self.people.pop(path)
         for key in self.keys(path, fields):
             self.by_key.discard(key, path)
-        if self._by_path is not None:
-            self._by_path.pop(fold(path[:-3]), None)
+        if self._by_path is not None and self._by_path.get(fold(path[:-3])) == path:
+            self._by_path = None  # made again when next needed: a path alike but for case may be left
 
     def candidates(self, target: str) -> list[str]:
         """Every person the target could mean, sorted by path. A path form that
