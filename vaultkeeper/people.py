@@ -306,10 +306,7 @@ class PeopleIndex:
             by_key.add(key, path)
         self.directory.track(path)
         if self._named_late is not None:
-            again: set[str] = set()
-            for key in keys:
-                again.update(self._link_users.get(key))
-            for source in sorted(again):
+            for source in sorted(self._linking_by(keys)):
                 self._resolve(source, self._named_late(source))
 
     def resolve_while_read(self, named: Collection[str], links_of: Callable[[str], ParsedNote]) -> None:
@@ -361,11 +358,16 @@ class PeopleIndex:
         changed_names = old_keys ^ new_keys if was and now else old_keys | new_keys
         if changed_names or owners_changed:
             self.names_or_links_changed = True
-        again = {path}
-        for key in changed_names:
-            again.update(self._link_users.get(key))
-        for source in sorted(again):
+        for source in sorted(self._linking_by(changed_names) | {path}):
             self._resolve(source)
+
+    def _linking_by(self, keys: Iterable[str]) -> set[str]:
+        """The notes whose links use any of these keys (names, folded): what a change of
+        those names may make mean someone else."""
+        found: set[str] = set()
+        for key in keys:
+            found.update(self._link_users.get(key))
+        return found
 
     def _own(self, path: str, fields: PersonFields | Names, add: bool) -> None:
         for key in {fold(fields.name), fold(_stem(path))}:

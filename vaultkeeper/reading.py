@@ -325,7 +325,7 @@ def _read_encoded(
         read = read_one(layout, path, already_read.get(path), today)
         names, links, blocks, problems, own = read.gist
         plain_names = None if names is None else (names.name, names.aliases)
-        plain_own = own if own is None or isinstance(own, bytes) else codec.dumps_own(*own)
+        plain_own = codec.dumps_own(*own) if isinstance(own, tuple) else own  # held as values: encoded
         stamp = None if read.stamp is None else tuple(read.stamp)
         brief = (plain_names, links, blocks, problems, plain_own)
         out.append((path, codec.dumps(read.parsed()), read.digest, brief, stamp))
